@@ -1,0 +1,70 @@
+"""The database engine, chosen from ``DATABASE_URL``: PostgreSQL in production, SQLite embedded."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
+
+from backend.core.settings import DatabaseSettings, get_settings
+
+
+def make_engine(settings: DatabaseSettings | None = None) -> Engine:
+    settings = settings or get_settings().database
+    if settings.is_sqlite:
+        path = Path(settings.sqlite_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # WAL plus a busy timeout lets readers and one writer share the file.
+        with sqlite3.connect(path) as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+        return SQLiteEngine(path=str(path), timeout=30)
+    return PostgresEngine(config={"dsn": settings.url}, extensions=())
+
+
+def engine() -> Engine:
+    """The engine Piccolo's tables are bound to (from ``backend.piccolo_conf``)."""
+    from piccolo.engine.finder import engine_finder
+
+    found = engine_finder()
+    if found is None:  # pragma: no cover - misconfiguration
+        raise RuntimeError("no Piccolo engine configured")
+    return found
+
+
+def is_postgres() -> bool:
+    return isinstance(engine(), PostgresEngine)
+
+
+async def start_pool() -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine) and db.pool is None:
+        settings = get_settings().database
+        await db.start_connection_pool(min_size=settings.pool_min, max_size=settings.pool_max)
+
+
+async def close_pool() -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.close_connection_pool()
+
+
+def transaction() -> Any:
+    """A transaction that joins the caller's, if there is one."""
+    return engine().transaction(allow_nested=True)
+
+
+async def ping() -> bool:
+    rows = await engine().run_ddl("SELECT 1 AS ok")
+    return bool(rows)
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """True for a unique-constraint failure on either engine."""
+    name = type(exc).__name__
+    if name in ("UniqueViolationError",):
+        return True
+    return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc).upper()

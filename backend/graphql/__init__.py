@@ -1,0 +1,1 @@
+"""The one Strawberry schema, sliced by domain: ``backend/graphql/<domain>/``."""

