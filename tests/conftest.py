@@ -62,9 +62,13 @@ async def _drop_database() -> None:
 
 
 async def _migrate() -> None:
+    import contextlib
+    import io
+
     from cli.database import migrate
 
-    await migrate()
+    with contextlib.redirect_stdout(io.StringIO()):
+        await migrate()
 
 
 asyncio.run(_create_database())
@@ -75,4 +79,4 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     asyncio.run(_drop_database())
 
 
-pytest_plugins = ["tests.fixtures"]
+from tests.fixtures import *  # noqa: E402,F403 - the shared fixtures

@@ -34,7 +34,7 @@ async def _table_names() -> list[str]:
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session", autouse=True)
-async def _services() -> AsyncIterator[None]:
+async def services_ready() -> AsyncIterator[None]:
     i18n.load_catalogues()
     jobs.discover_jobs()
     await db.start_pool()
@@ -46,7 +46,7 @@ async def _services() -> AsyncIterator[None]:
 
 
 @pytest_asyncio.fixture(loop_scope="session", autouse=True)
-async def _clean_slate(_services: None) -> AsyncIterator[None]:
+async def clean_slate(services_ready: None) -> AsyncIterator[None]:
     """Every test starts with empty tables and no Redis keys of this run."""
     tables = await _table_names()
     if tables:
@@ -59,7 +59,7 @@ async def _clean_slate(_services: None) -> AsyncIterator[None]:
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def app(_services: None) -> Any:
+async def app(services_ready: None) -> Any:
     from web.app import create_app
 
     return create_app()
@@ -77,7 +77,7 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def workers(_services: None) -> AsyncIterator[Any]:
+async def workers(services_ready: None) -> AsyncIterator[Any]:
     """Real arq workers for every queue, polling this run's queues in this event loop."""
     from workers.embedded import EmbeddedWorkers
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graphql import parse
-
 from backend.graphql.schema import schema_sdl
+from graphql import parse
 from web.operations import OPERATIONS_DIR, operations
 
 REPO = Path(__file__).resolve().parents[2]
@@ -14,7 +13,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_exported_schema_matches_the_live_schema():
     exported = (REPO / "graphql" / "schema.graphql").read_text()
-    assert exported == schema_sdl(), "graphql/schema.graphql is stale: run `make schema` (cadenza export-schema)"
+    assert exported == schema_sdl(), (
+        "graphql/schema.graphql is stale: run `make schema` (cadenza export-schema)"
+    )
 
 
 def test_every_page_operation_is_named_unique_and_valid():
