@@ -1,0 +1,1 @@
+"""Benchmarks. Each module prints its figures next to a baseline measured in the same run."""
