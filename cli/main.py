@@ -68,6 +68,12 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check_workers(args: argparse.Namespace) -> int:
+    from cli.check_workers import check_workers
+
+    return asyncio.run(check_workers(timeout=args.timeout))
+
+
 def cmd_export_schema(args: argparse.Namespace) -> int:
     from backend.graphql.schema import schema_sdl
 
@@ -102,6 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("seed-demo", help="create the demo users and data (idempotent)").set_defaults(
         func=cmd_seed
     )
+
+    check = sub.add_parser("check-workers", help="run a probe job on every queue and wait for it")
+    check.add_argument("--timeout", type=float, default=30.0)
+    check.set_defaults(func=cmd_check_workers)
 
     export = sub.add_parser("export-schema", help="rewrite graphql/schema.graphql from the live schema")
     export.add_argument(

@@ -200,3 +200,24 @@ def settings_override(**changes: Any) -> Any:
     finally:
         settings_module._override = None  # type: ignore[attr-defined]
         settings_module.get_settings.cache_clear()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def live_url(app: Any) -> AsyncIterator[str]:
+    """The app served by a real uvicorn on a free port, in this event loop (for websockets/SSE)."""
+    import asyncio
+    import socket
+
+    import uvicorn
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="websockets")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    yield f"127.0.0.1:{port}"
+    server.should_exit = True
+    await task

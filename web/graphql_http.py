@@ -146,7 +146,9 @@ async def graphql_http(request: Request[Any, Any, Any]) -> Response[bytes]:
     except CannotGetOperationTypeError:
         return _error(t("common.errors.unknown_operation"), 400, "BAD_REQUEST")
 
-    # Nothing executed (syntax, validation, limits): a request error, per GraphQL over HTTP.
-    status = 400 if result.data is None and result.errors else 200
+    # Nothing executed (syntax, validation, limits: errors without a path): a request error, per
+    # GraphQL over HTTP. Errors raised by resolvers carry a path and keep the 200.
+    request_error = result.data is None and bool(result.errors) and all(not e.path for e in result.errors)
+    status = 400 if request_error else 200
     await apply_session_actions(request, context)
     return _json(format_result(result), status)

@@ -32,8 +32,9 @@ from backend.core.tables import Job
 log = logging.getLogger(__name__)
 
 QUEUES: dict[str, int] = {
-    # queue: default timeout (seconds) of its jobs
-    "default": 60,
+    # queue: default timeout (seconds) of its jobs. A job whose worker was killed is picked up again
+    # after the largest timeout among that worker's jobs plus 10 s, so queues keep timeouts short.
+    "default": 30,
     "audio": 1800,
     "moderation": 600,
     "money": 30,

@@ -9,7 +9,9 @@ from __future__ import annotations
 import importlib
 import logging
 import pkgutil
+from collections.abc import AsyncIterator
 from functools import lru_cache
+from typing import Any
 from pathlib import Path
 
 import strawberry
@@ -18,6 +20,7 @@ from strawberry.types import ExecutionContext
 
 from backend.core.errors import DomainError
 from backend.core.settings import get_settings
+from backend.graphql.errors import translate_error
 from backend.graphql.limits import extensions
 from graphql import GraphQLError
 
@@ -38,6 +41,39 @@ def _domain_roots(kind: str) -> tuple[type, ...]:
 
 
 class CadenzaSchema(strawberry.Schema):
+    """Strawberry's schema, plus: every streamed result (subscriptions) gets the same error
+    treatment as a single result — refusals translated with a code, server faults masked."""
+
+    async def stream(self, *args: Any, **kwargs: Any) -> Any:
+        result = await super().stream(*args, **kwargs)
+        context = kwargs.get("context_value") if "context_value" in kwargs else (args[2] if len(args) > 2 else None)
+        locale = getattr(context, "locale", "en")
+        if hasattr(result, "__aiter__"):
+            return self._translated(result, locale)
+        self._fix_errors(result, locale)
+        return result
+
+    async def _translated(self, results: Any, locale: str) -> AsyncIterator[Any]:
+        try:
+            async for item in results:
+                self._fix_errors(item, locale)
+                yield item
+        finally:
+            await results.aclose()
+
+    def _fix_errors(self, result: Any, locale: str) -> None:
+        errors = getattr(result, "errors", None)
+        if not errors:
+            return
+        fixed = []
+        for error in errors:
+            if isinstance(error.original_error, DomainError):
+                error = translate_error(error, locale)
+            elif error.original_error is not None and not get_settings().debug:
+                error = GraphQLError("Unexpected error.", nodes=error.nodes, path=error.path)
+            fixed.append(error)
+        result.errors = fixed
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:

@@ -26,7 +26,7 @@ def _send_smtp(message: EmailMessage) -> None:
         client.send_message(message)
 
 
-@job(queue="default", timeout=60, retries=5)
+@job(queue="default", timeout=30, retries=5)
 async def deliver_email(ctx: JobContext, email_id: str) -> dict[str, Any]:
     row = await queries.by_public_id(email_id)
     if row is None:

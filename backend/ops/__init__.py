@@ -1,0 +1,1 @@
+"""Operations: checks that the running platform is healthy end to end."""
