@@ -1,0 +1,1 @@
+"""The studio: audio assets, projects and their operation log, renders and exports."""
