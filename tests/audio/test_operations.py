@@ -30,7 +30,11 @@ def base_document() -> dict:
             "index": 0,
             "effect": {"id": "fx_verb0000", "type": "reverb", "params": {"room_size": 0.7}},
         },
-        {"kind": "add_effect", "target": "trk_drums00", "effect": {"id": "fx_comp0000", "type": "compressor"}},
+        {
+            "kind": "add_effect",
+            "target": "trk_drums00",
+            "effect": {"id": "fx_comp0000", "type": "compressor"},
+        },
         {"kind": "add_effect", "target": "master", "effect": {"id": "fx_limit000", "type": "limiter"}},
     ]
     return ops.apply_batch(doc, batch, CTX).document
@@ -47,15 +51,48 @@ EVERY_KIND = [
     {"kind": "set_track", "track_id": "trk_bass000", "field": "gain_db", "value": -6},
     {"kind": "set_track", "track_id": "trk_bass000", "field": "mute", "value": True},
     {"kind": "set_track", "track_id": "trk_bass000", "field": "color", "value": "#ABCDEF"},
-    {"kind": "add_effect", "target": "trk_bass000", "index": 0, "effect": {"id": "fx_hp000000", "type": "highpass"}},
+    {
+        "kind": "add_effect",
+        "target": "trk_bass000",
+        "index": 0,
+        "effect": {"id": "fx_hp000000", "type": "highpass"},
+    },
     {"kind": "remove_effect", "target": "trk_drums00", "effect_id": "fx_verb0000"},
-    {"kind": "move_effect", "target": "trk_drums00", "effect_id": "fx_verb0000", "from_index": 0, "to_index": 1},
-    {"kind": "set_effect_param", "target": "trk_drums00", "effect_id": "fx_verb0000", "param": "wet_level", "value": 0.9},
+    {
+        "kind": "move_effect",
+        "target": "trk_drums00",
+        "effect_id": "fx_verb0000",
+        "from_index": 0,
+        "to_index": 1,
+    },
+    {
+        "kind": "set_effect_param",
+        "target": "trk_drums00",
+        "effect_id": "fx_verb0000",
+        "param": "wet_level",
+        "value": 0.9,
+    },
     {"kind": "set_effect_bypass", "target": "master", "effect_id": "fx_limit000", "bypass": True},
-    {"kind": "add_clip", "track_id": "trk_bass000", "clip": {"id": "clp_two0000", "asset_id": ASSET.id, "start": 0}},
-    {"kind": "move_clip", "track_id": "trk_drums00", "clip_id": "clp_one0000", "to_track_id": "trk_bass000", "start": 2.5},
+    {
+        "kind": "add_clip",
+        "track_id": "trk_bass000",
+        "clip": {"id": "clp_two0000", "asset_id": ASSET.id, "start": 0},
+    },
+    {
+        "kind": "move_clip",
+        "track_id": "trk_drums00",
+        "clip_id": "clp_one0000",
+        "to_track_id": "trk_bass000",
+        "start": 2.5,
+    },
     {"kind": "trim_clip", "track_id": "trk_drums00", "clip_id": "clp_one0000", "offset": 1.0, "length": 2.0},
-    {"kind": "set_clip", "track_id": "trk_drums00", "clip_id": "clp_one0000", "field": "fade_out", "value": 0.5},
+    {
+        "kind": "set_clip",
+        "track_id": "trk_drums00",
+        "clip_id": "clp_one0000",
+        "field": "fade_out",
+        "value": 0.5,
+    },
     {"kind": "remove_clip", "track_id": "trk_drums00", "clip_id": "clp_one0000"},
     {"kind": "set_master", "field": "mastering", "value": "streaming"},
     {"kind": "set_master", "field": "gain_db", "value": -3.5},
@@ -93,8 +130,14 @@ def test_normalizing_fills_defaults_from_the_effect_menu():
     assert comp["type"] == "compressor" and comp["params"]["ratio"] == 4 and comp["bypass"] is False
     clip = doc["tracks"][0]["clips"][0]
     assert clip == {
-        "id": "clp_one0000", "asset_id": ASSET.id, "start": 1.0, "offset": 0.0, "length": 4.0,
-        "gain_db": 0.0, "fade_in": 0.0, "fade_out": 0.0,
+        "id": "clp_one0000",
+        "asset_id": ASSET.id,
+        "start": 1.0,
+        "offset": 0.0,
+        "length": 4.0,
+        "gain_db": 0.0,
+        "fade_in": 0.0,
+        "fade_out": 0.0,
     }
 
 
@@ -103,21 +146,103 @@ def test_normalizing_fills_defaults_from_the_effect_menu():
     [
         ({"kind": "explode"}, "UNKNOWN_OPERATION", "operations.0.kind"),
         ({"kind": "set_project", "field": "sample_rate", "value": 22050}, "BAD_CHOICE", "operations.0.value"),
-        ({"kind": "set_project", "field": "tempo", "value": float("nan")}, "NOT_A_NUMBER", "operations.0.value"),
-        ({"kind": "set_track", "track_id": "trk_bass000", "field": "gain_db", "value": 13}, "OUT_OF_RANGE", "operations.0.value"),
-        ({"kind": "set_track", "track_id": "trk_bass000", "field": "pan", "value": -1.5}, "OUT_OF_RANGE", "operations.0.value"),
-        ({"kind": "set_track", "track_id": "trk_bass000", "field": "solo", "value": "yes"}, "NOT_A_BOOLEAN", "operations.0.value"),
-        ({"kind": "set_track", "track_id": "trk_nope000", "field": "mute", "value": True}, "TRACK_NOT_FOUND", "operations.0.track_id"),
+        (
+            {"kind": "set_project", "field": "tempo", "value": float("nan")},
+            "NOT_A_NUMBER",
+            "operations.0.value",
+        ),
+        (
+            {"kind": "set_track", "track_id": "trk_bass000", "field": "gain_db", "value": 13},
+            "OUT_OF_RANGE",
+            "operations.0.value",
+        ),
+        (
+            {"kind": "set_track", "track_id": "trk_bass000", "field": "pan", "value": -1.5},
+            "OUT_OF_RANGE",
+            "operations.0.value",
+        ),
+        (
+            {"kind": "set_track", "track_id": "trk_bass000", "field": "solo", "value": "yes"},
+            "NOT_A_BOOLEAN",
+            "operations.0.value",
+        ),
+        (
+            {"kind": "set_track", "track_id": "trk_nope000", "field": "mute", "value": True},
+            "TRACK_NOT_FOUND",
+            "operations.0.track_id",
+        ),
         ({"kind": "add_track", "track": {"id": "trk_drums00"}}, "DUPLICATE_ID", "operations.0.track.id"),
         ({"kind": "add_track", "track": {"id": "bad id"}}, "BAD_ID", "operations.0.track.id"),
-        ({"kind": "add_effect", "target": "master", "effect": {"id": "fx_x0000000", "type": "flanger"}}, "UNKNOWN_EFFECT", "operations.0.effect.type"),
-        ({"kind": "set_effect_param", "target": "trk_drums00", "effect_id": "fx_verb0000", "param": "room_size", "value": 2}, "EFFECT_PARAM_OUT_OF_RANGE", "operations.0.value"),
-        ({"kind": "add_clip", "track_id": "trk_bass000", "clip": {"id": "clp_x000000", "asset_id": "ast_missing0"}}, "ASSET_NOT_FOUND", "operations.0.clip.asset_id"),
-        ({"kind": "add_clip", "track_id": "trk_bass000", "clip": {"id": "clp_x000000", "asset_id": OTHER.id}}, "ASSET_NOT_READY", "operations.0.clip.asset_id"),
-        ({"kind": "add_clip", "track_id": "trk_bass000", "clip": {"id": "clp_x000000", "asset_id": ASSET.id, "offset": 8, "length": 5}}, "OUT_OF_RANGE", "operations.0.clip.length"),
-        ({"kind": "trim_clip", "track_id": "trk_drums00", "clip_id": "clp_one0000", "offset": 0, "length": 11}, "OUT_OF_RANGE", "operations.0.length"),
-        ({"kind": "set_clip", "track_id": "trk_drums00", "clip_id": "clp_one0000", "field": "fade_in", "value": 4.5}, "OUT_OF_RANGE", "operations.0.value"),
-        ({"kind": "move_track", "track_id": "trk_drums00", "from_index": 1, "to_index": 0}, "TRACK_MOVED", "operations.0.from_index"),
+        (
+            {"kind": "add_effect", "target": "master", "effect": {"id": "fx_x0000000", "type": "flanger"}},
+            "UNKNOWN_EFFECT",
+            "operations.0.effect.type",
+        ),
+        (
+            {
+                "kind": "set_effect_param",
+                "target": "trk_drums00",
+                "effect_id": "fx_verb0000",
+                "param": "room_size",
+                "value": 2,
+            },
+            "EFFECT_PARAM_OUT_OF_RANGE",
+            "operations.0.value",
+        ),
+        (
+            {
+                "kind": "add_clip",
+                "track_id": "trk_bass000",
+                "clip": {"id": "clp_x000000", "asset_id": "ast_missing0"},
+            },
+            "ASSET_NOT_FOUND",
+            "operations.0.clip.asset_id",
+        ),
+        (
+            {
+                "kind": "add_clip",
+                "track_id": "trk_bass000",
+                "clip": {"id": "clp_x000000", "asset_id": OTHER.id},
+            },
+            "ASSET_NOT_READY",
+            "operations.0.clip.asset_id",
+        ),
+        (
+            {
+                "kind": "add_clip",
+                "track_id": "trk_bass000",
+                "clip": {"id": "clp_x000000", "asset_id": ASSET.id, "offset": 8, "length": 5},
+            },
+            "OUT_OF_RANGE",
+            "operations.0.clip.length",
+        ),
+        (
+            {
+                "kind": "trim_clip",
+                "track_id": "trk_drums00",
+                "clip_id": "clp_one0000",
+                "offset": 0,
+                "length": 11,
+            },
+            "OUT_OF_RANGE",
+            "operations.0.length",
+        ),
+        (
+            {
+                "kind": "set_clip",
+                "track_id": "trk_drums00",
+                "clip_id": "clp_one0000",
+                "field": "fade_in",
+                "value": 4.5,
+            },
+            "OUT_OF_RANGE",
+            "operations.0.value",
+        ),
+        (
+            {"kind": "move_track", "track_id": "trk_drums00", "from_index": 1, "to_index": 0},
+            "TRACK_MOVED",
+            "operations.0.from_index",
+        ),
         ({"kind": "set_master", "field": "mastering", "value": "loud"}, "BAD_CHOICE", "operations.0.value"),
     ],
 )
@@ -147,8 +272,18 @@ def test_later_operations_see_earlier_ones_in_the_same_batch():
         doc,
         [
             {"kind": "add_track", "track": {"id": "trk_new0000"}},
-            {"kind": "add_clip", "track_id": "trk_new0000", "clip": {"id": "clp_new0000", "asset_id": ASSET.id}},
-            {"kind": "set_clip", "track_id": "trk_new0000", "clip_id": "clp_new0000", "field": "gain_db", "value": -6},
+            {
+                "kind": "add_clip",
+                "track_id": "trk_new0000",
+                "clip": {"id": "clp_new0000", "asset_id": ASSET.id},
+            },
+            {
+                "kind": "set_clip",
+                "track_id": "trk_new0000",
+                "clip_id": "clp_new0000",
+                "field": "gain_db",
+                "value": -6,
+            },
         ],
         CTX,
     )
@@ -169,7 +304,14 @@ def test_the_track_limit_is_enforced():
         ops.apply_batch(doc, [{"kind": "add_track", "track": {"id": "trk_t999999"}}], CTX)
     assert caught.value.code == "TRACK_LIMIT" and caught.value.params["max"] == 16
     roomy = ops.Context(max_tracks=64, assets=CTX.assets)
-    assert len(ops.apply_batch(doc, [{"kind": "add_track", "track": {"id": "trk_t999999"}}], roomy).document["tracks"]) == 17
+    assert (
+        len(
+            ops.apply_batch(doc, [{"kind": "add_track", "track": {"id": "trk_t999999"}}], roomy).document[
+                "tracks"
+            ]
+        )
+        == 17
+    )
 
 
 def test_clips_stay_ordered_by_start_when_moved():
@@ -177,7 +319,11 @@ def test_clips_stay_ordered_by_start_when_moved():
     doc = ops.apply_batch(
         doc,
         [
-            {"kind": "add_clip", "track_id": "trk_drums00", "clip": {"id": "clp_early00", "asset_id": ASSET.id, "start": 0, "length": 1}},
+            {
+                "kind": "add_clip",
+                "track_id": "trk_drums00",
+                "clip": {"id": "clp_early00", "asset_id": ASSET.id, "start": 0, "length": 1},
+            },
             {"kind": "move_clip", "track_id": "trk_drums00", "clip_id": "clp_early00", "start": 8},
         ],
         CTX,

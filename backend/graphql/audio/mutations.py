@@ -9,6 +9,7 @@ from strawberry.types import Info
 from backend.audio import services as audio
 from backend.audio.operations import KINDS
 from backend.core.errors import DomainError
+from backend.core.i18n import t
 from backend.graphql.audio.types import Asset, ExportFormat, Project, ProjectOperationKind, Render
 from backend.graphql.audio.types import Export as ExportType
 from backend.graphql.errors import FieldError, field_errors, returns_payload
@@ -103,6 +104,16 @@ class ExportPayload:
     errors: list[FieldError] = strawberry.field(default_factory=list)
 
 
+def _batch_errors(exc: DomainError, locale: str) -> list[FieldError]:
+    """Say which change of the batch was refused (1-based), before what was wrong with it."""
+    errors = field_errors(exc, locale)
+    number = exc.params.get("number")
+    if number is not None:
+        for error in errors:
+            error.message = t("audio.errors.in_operation", locale, number=number, message=error.message)
+    return errors
+
+
 def _operation(item: ProjectOperationInput) -> Any:
     payload = item.payload if isinstance(item.payload, dict) else {}
     return {**payload, "kind": item.kind.value}
@@ -175,7 +186,7 @@ class AudioMutations:
                 current_revision=exc.current, errors=field_errors(exc, info.context.locale)
             )
         except DomainError as exc:
-            return ApplyProjectOperationsPayload(errors=field_errors(exc, info.context.locale))
+            return ApplyProjectOperationsPayload(errors=_batch_errors(exc, info.context.locale))
         return ApplyProjectOperationsPayload(
             project=Project(row=committed.project), revision=committed.project["revision"]
         )
