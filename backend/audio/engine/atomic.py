@@ -1,0 +1,28 @@
+"""Write-then-rename, so a reader never sees half a file and a failure never leaves one behind."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def temp_beside(path: Path, tag: str = "tmp") -> Path:
+    """A fresh hidden path in ``path``'s directory with the same extension (pedalboard and
+    mutagen choose the format by extension), so the final rename stays on one file system."""
+    return path.with_name(f".{path.stem}.{tag}-{secrets.token_hex(4)}{path.suffix}")
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path; on success it replaces ``path``, on any error it is removed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_beside(path)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()

@@ -1,0 +1,176 @@
+"""An effect chain that runs block by block and keeps its output aligned with its input.
+
+pedalboard plugins keep their state between calls with ``reset=False``; a plugin with latency
+(the true-peak limiter's lookahead) returns fewer samples at first and pedalboard trims the delay,
+so output sample *n* always belongs to input sample *n*. ``Chain.push`` therefore returns a
+variable number of frames, and ``Chain.flush`` feeds silence until every input frame has come out.
+
+``PitchShift`` is the exception: measured with pedalboard 0.9.26, its streaming mode
+(``reset=False``) returns silence or misaligned audio at every block size tried. It runs here on
+overlapping windows in pedalboard's whole-buffer mode (which is aligned), each window joined to
+the previous one by a short crossfade at the lag where the two agree best, so a steady tone keeps
+its level across joins. That costs one window of latency, which ``Chain`` absorbs like any other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pedalboard
+
+from backend.audio.engine.document import Effect
+from backend.audio.engine.effects import build_plugin
+
+CHANNELS = 2
+
+
+class BoardStage:
+    """Consecutive plugins run as one pedalboard, state kept between blocks."""
+
+    def __init__(self, plugins: list[pedalboard.Plugin], sample_rate: int) -> None:
+        self.board = pedalboard.Pedalboard(plugins)
+        self.rate = sample_rate
+
+    def push(self, block: np.ndarray) -> np.ndarray:
+        if block.shape[1] == 0:
+            return block
+        return self.board.process(block, self.rate, buffer_size=block.shape[1], reset=False)
+
+
+class WindowedPitchShift:
+    """Pitch shift on overlapping windows; output lags input by at most ``window`` frames."""
+
+    def __init__(self, plugin: pedalboard.Plugin, sample_rate: int, window_seconds: float = 4.0) -> None:
+        self.plugin = plugin
+        self.rate = sample_rate
+        self.hop = int(window_seconds * sample_rate)
+        self.fade = 2048 if sample_rate <= 48000 else 4096
+        self.max_lag = sample_rate // 100  # 10 ms: inaudible timing slack at a join
+        # Context on each side lets the phase vocoder settle before the part we keep.
+        self.pad = self.fade + self.max_lag + sample_rate // 8
+        self._input = np.zeros((CHANNELS, 0), dtype=np.float32)
+        self._consumed = 0  # absolute frame index of self._input[:, 0]
+        self._next = 0  # absolute start of the next hop to emit
+        self._tail: np.ndarray | None = None  # the previous window's continuation, for the join
+        self._flushing = False
+
+    def push(self, block: np.ndarray) -> np.ndarray:
+        self._input = np.concatenate([self._input, block.astype(np.float32, copy=False)], axis=1)
+        out = []
+        while self._consumed + self._input.shape[1] >= self._next + self.hop + self.pad:
+            out.append(self._emit())
+        return np.concatenate(out, axis=1) if out else np.zeros((CHANNELS, 0), dtype=np.float32)
+
+    def _emit(self) -> np.ndarray:
+        start = self._next
+        lo = max(0, start - self.pad)
+        hi = start + self.hop + self.pad
+        segment = self._input[:, lo - self._consumed : hi - self._consumed]
+        wet = self.plugin.process(segment, self.rate, reset=True)
+        at = start - lo
+        if self._tail is not None:
+            at += self._best_lag(wet, at)
+        body = wet[:, at : at + self.hop].copy()
+        if self._tail is not None:
+            ramp = np.linspace(0.0, 1.0, self.fade, dtype=np.float32)
+            body[:, : self.fade] = self._tail * (1.0 - ramp) + body[:, : self.fade] * ramp
+        self._tail = wet[:, at + self.hop : at + self.hop + self.fade].copy()
+        if self._tail.shape[1] < self.fade:
+            self._tail = None
+        self._next = start + self.hop
+        # Keep only what the next window needs (its left context).
+        keep_from = max(0, self._next - self.pad) - self._consumed
+        self._input = self._input[:, keep_from:]
+        self._consumed += keep_from
+        return body
+
+    def _best_lag(self, wet: np.ndarray, at: int) -> int:
+        """The lag, within ±max_lag, at which this window best continues the previous one."""
+        assert self._tail is not None
+        ref = self._tail.sum(axis=0).astype(np.float64)
+        ref_energy = float(ref @ ref)
+        if ref_energy < 1e-12:
+            return 0
+        lo = max(-self.max_lag, -at)
+        cand = wet.sum(axis=0).astype(np.float64)[at + lo : at + self.max_lag + self.fade]
+        if cand.shape[0] < self.fade:
+            return 0
+        corr = np.correlate(cand, ref, mode="valid")
+        energy = np.convolve(cand * cand, np.ones(self.fade), mode="valid")
+        score = corr / np.sqrt(ref_energy * np.maximum(energy, 1e-12))
+        lags = np.arange(lo, lo + score.shape[0])
+        # Prefer small lags among near-equal matches, so joins never drift.
+        score = score - 0.05 * np.abs(lags) / self.max_lag
+        return int(lags[int(np.argmax(score))])
+
+
+Stage = BoardStage | WindowedPitchShift
+
+
+class Chain:
+    """The active (not bypassed) effects of a track or bus, in order, as streaming stages."""
+
+    def __init__(self, effects: Sequence[Effect], sample_rate: int) -> None:
+        self.rate = sample_rate
+        self.stages: list[Stage] = []
+        run: list[pedalboard.Plugin] = []
+        # A time after the input falls silent during which the output may still sound: used to
+        # decide when a silent track can skip processing (see mixer.TrackVoice).
+        self.ring_seconds = 0.5
+        for effect in effects:
+            if effect.bypass:
+                continue
+            plugin = build_plugin(effect.type, effect.params)
+            if effect.type == "pitch_shift":
+                if run:
+                    self.stages.append(BoardStage(run, sample_rate))
+                    run = []
+                stage = WindowedPitchShift(plugin, sample_rate)
+                self.stages.append(stage)
+                self.ring_seconds += (stage.hop + 2 * stage.pad) / sample_rate
+            else:
+                run.append(plugin)
+                self.ring_seconds += _ring_seconds(effect)
+        if run:
+            self.stages.append(BoardStage(run, sample_rate))
+
+    @property
+    def empty(self) -> bool:
+        return not self.stages
+
+    def push(self, block: np.ndarray) -> np.ndarray:
+        for stage in self.stages:
+            block = stage.push(block)
+        return block
+
+
+def _ring_seconds(effect: Effect) -> float:
+    p = effect.params
+    if effect.type == "delay":
+        # Until the echoes fall 120 dB: feedback^n <= 1e-6.
+        feedback = max(1e-3, min(p["feedback"], 0.95))
+        echoes = 1 + int(np.ceil(np.log(1e-6) / np.log(feedback))) if feedback > 1e-3 else 1
+        return min(60.0, p["delay_seconds"] * echoes)
+    if effect.type == "reverb":
+        return 1.0 + 9.0 * p["room_size"]
+    if effect.type in ("chorus", "phaser"):
+        return 0.1
+    if effect.type in ("compressor", "limiter", "noise_gate"):
+        return p.get("release_ms", 100.0) / 1000.0
+    return 0.05
+
+
+def tail_seconds(effects: Sequence[Effect]) -> float:
+    """How long a chain keeps sounding after its input stops (reverb tails, echoes), capped at 10 s."""
+    total = 0.0
+    for effect in effects:
+        if effect.bypass:
+            continue
+        if effect.type == "reverb":
+            total += 1.0 + 3.0 * effect.params["room_size"]
+        elif effect.type == "delay":
+            feedback = effect.params["feedback"]
+            echoes = 1 + (int(np.ceil(np.log(1e-3) / np.log(feedback))) if feedback > 0.01 else 0)
+            total += effect.params["delay_seconds"] * echoes
+    return min(10.0, total)
