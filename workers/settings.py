@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from arq import cron
@@ -70,9 +71,21 @@ def worker_options(queue: str) -> dict[str, Any]:
                 second=set(range(0, 60, interval)) if interval < 60 else {0},
                 run_at_startup=True,
                 timeout=60,
-            )
+            ),
+            *domain_crons(),
         ]
     return options
+
+
+def domain_crons() -> list[Any]:
+    """Periodic tasks a domain declares as ``CRON_JOBS`` in its ``jobs.py``: a list of arq ``cron``
+    keyword arguments (``coroutine``, ``name``, ``hour``/``minute``/``second``, ``timeout``)."""
+    jobs.discover_jobs()
+    found = []
+    for name in sorted(sys.modules):
+        if name.startswith("backend.") and name.endswith(".jobs"):
+            found.extend(cron(**spec) for spec in getattr(sys.modules[name], "CRON_JOBS", ()))
+    return found
 
 
 def settings_class(queue: str) -> type:
