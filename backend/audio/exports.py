@@ -46,8 +46,10 @@ class ExportSettings:
 
 
 class UpgradeRequired(DomainError):
-    def __init__(self, feature: str, field: str) -> None:
-        super().__init__("audio.errors.upgrade_required", field=field, feature=feature)
+    """Code ``UPGRADE_REQUIRED``; the message names the feature (one key per feature)."""
+
+    def __init__(self, feature: str, field: str, **params: Any) -> None:
+        super().__init__(f"audio.upgrade.{feature}.upgrade_required", field=field, feature=feature, **params)
         self.feature = feature
 
 
@@ -89,10 +91,14 @@ async def check_entitlements(owner_id: int, settings: ExportSettings) -> None:
         raise UpgradeRequired("export_stems", "format")
     if settings.format == "dawproject" and not plan.has("export_dawproject"):
         raise UpgradeRequired("export_dawproject", "format")
-    if settings.sample_rate > plan.limit("export_max_sample_rate"):
-        raise UpgradeRequired("export_hires", "sampleRate")
-    if settings.bit_depth is not None and settings.bit_depth > plan.limit("export_max_bit_depth"):
-        raise UpgradeRequired("export_hires", "bitDepth")
+    limits = {
+        "max_rate": plan.limit("export_max_sample_rate"),
+        "max_depth": plan.limit("export_max_bit_depth"),
+    }
+    if settings.sample_rate > limits["max_rate"]:
+        raise UpgradeRequired("export_hires", "sampleRate", **limits)
+    if settings.bit_depth is not None and settings.bit_depth > limits["max_depth"]:
+        raise UpgradeRequired("export_hires", "bitDepth", **limits)
 
 
 async def allowed_options(owner_id: int) -> dict[str, Any]:

@@ -1,0 +1,246 @@
+"""Studio pages: full renders and HTMX fragments, forms without JavaScript, every locale, and privacy."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from backend.audio.tables import Project
+from tests.audio.helpers import apply, create_project, op, ready_asset
+from tests.fixtures import csrf_token, log_in
+
+HX = {"HX-Request": "true"}
+
+
+async def _studio_with_content(client, user) -> dict:
+    asset = await ready_asset(user["id"], name="Kick loop")
+    project = await create_project(client, "Night drive")
+    await apply(
+        client,
+        project["id"],
+        0,
+        op("add_track", track={"id": "trk_drums0000", "name": "Drums"}),
+        op(
+            "add_clip",
+            track_id="trk_drums0000",
+            clip={"id": "clp_kick0000", "asset_id": asset, "start": 1, "length": 4},
+        ),
+        op("add_effect", target="trk_drums0000", effect={"id": "fx_verb00000", "type": "reverb"}),
+        op("add_effect", target="master", effect={"id": "fx_limit0000", "type": "limiter"}),
+    )
+    return {"project": project["id"], "asset": asset}
+
+
+async def test_library_projects_and_studio_render_fully_and_as_fragments(client, make_user):
+    user = await make_user("ada@example.com")
+    await log_in(client, "ada@example.com")
+    ids = await _studio_with_content(client, user)
+
+    library = await client.get("/library")
+    assert library.status_code == 200 and "<html" in library.text
+    assert 'data-testid="asset-row"' in library.text and "Kick loop" in library.text
+    assert 'data-testid="asset-waveform"' in library.text and 'data-testid="upload-form"' in library.text
+    fragment = await client.get("/library", headers=HX)
+    assert "<html" not in fragment.text and 'id="library"' in fragment.text
+
+    projects = await client.get("/projects")
+    assert (
+        projects.status_code == 200
+        and "Night drive" in projects.text
+        and 'data-testid="project-form"' in projects.text
+    )
+
+    studio = await client.get(f"/projects/{ids['project']}")
+    assert studio.status_code == 200
+    for testid in (
+        "studio",
+        "timeline",
+        "track",
+        "timeline-clip",
+        "effect",
+        "render-panel",
+        "export-form",
+        "master",
+    ):
+        assert f'data-testid="{testid}"' in studio.text, testid
+    assert 'data-revision="4"' in studio.text
+    assert re.search(r'<path d="M[\d.]+ [\d.]+V', studio.text), "the clip draws its waveform"
+    part = await client.get(f"/projects/{ids['project']}", headers=HX)
+    assert "<html" not in part.text and part.text.lstrip().startswith('<div id="studio"')
+
+
+async def test_every_control_works_as_a_plain_form_without_javascript(client, make_user):
+    user = await make_user("ada@example.com")
+    await log_in(client, "ada@example.com")
+    ids = await _studio_with_content(client, user)
+    token = await csrf_token(client, f"/projects/{ids['project']}")
+    url = f"/projects/{ids['project']}/ops"
+
+    async def post(revision: int, **fields) -> httpx.Response:
+        return await client.post(url, data={"_csrf_token": token, "base_revision": str(revision), **fields})
+
+    response = await post(4, op="set_track", track_id="trk_drums0000", field="gain_db", value="-6")
+    assert response.status_code == 303 and response.headers["location"] == f"/projects/{ids['project']}"
+    response = await post(5, op="add_tracks", count="3", name="")
+    assert response.status_code == 303
+    response = await post(
+        8,
+        op="edit_clip",
+        track_id="trk_drums0000",
+        clip_id="clp_kick0000",
+        start="2",
+        offset="0.5",
+        length="3",
+        gain_db="-3",
+        fade_in="0.25",
+        fade_out="0.5",
+    )
+    assert response.status_code == 303
+    response = await post(
+        13,
+        op="set_effect_param",
+        target="trk_drums0000",
+        effect_id="fx_verb00000",
+        param="room_size",
+        value="0.9",
+    )
+    assert response.status_code == 303
+    response = await post(14, op="set_master", field="mastering", value="streaming")
+    assert response.status_code == 303
+    response = await post(15, op="set_track", track_id="trk_drums0000", field="mute")  # unchecked box: off
+    assert response.status_code == 303
+
+    row = await Project.select(Project.document, Project.revision).first().output(load_json=True)
+    doc = row["document"]
+    assert row["revision"] == 16  # the clip form sent five operations (trim, gain, two fades, move)
+    drums = doc["tracks"][0]
+    assert drums["gain_db"] == -6.0 and drums["mute"] is False
+    assert [t["name"] for t in doc["tracks"][1:]] == ["Track 2", "Track 3", "Track 4"]
+    assert drums["clips"][0] | {} == {
+        "id": "clp_kick0000",
+        "asset_id": ids["asset"],
+        "start": 2.0,
+        "offset": 0.5,
+        "length": 3.0,
+        "gain_db": -3.0,
+        "fade_in": 0.25,
+        "fade_out": 0.5,
+    }
+    assert drums["effects"][0]["params"]["room_size"] == 0.9
+    assert doc["master"]["mastering"] == "streaming"
+
+
+async def test_htmx_change_returns_the_studio_and_a_stale_revision_shows_the_fresh_state(client, make_user):
+    user = await make_user("ada@example.com")
+    await log_in(client, "ada@example.com")
+    ids = await _studio_with_content(client, user)
+    token = await csrf_token(client, f"/projects/{ids['project']}")
+    url = f"/projects/{ids['project']}/ops"
+    ok = await client.post(
+        url,
+        headers=HX,
+        data={
+            "_csrf_token": token,
+            "base_revision": "4",
+            "op": "set_track",
+            "track_id": "trk_drums0000",
+            "field": "solo",
+            "value": "true",
+        },
+    )
+    assert ok.status_code == 200 and 'data-revision="5"' in ok.text and "<html" not in ok.text
+    stale = await client.post(
+        url,
+        headers=HX,
+        data={
+            "_csrf_token": token,
+            "base_revision": "4",
+            "op": "set_track",
+            "track_id": "trk_drums0000",
+            "field": "name",
+            "value": "Old view",
+        },
+    )
+    assert stale.status_code == 409
+    assert 'data-testid="studio-notice"' in stale.text and 'data-revision="5"' in stale.text
+    assert "Old view" not in stale.text
+    bad = await client.post(
+        url,
+        headers=HX,
+        data={
+            "_csrf_token": token,
+            "base_revision": "5",
+            "op": "set_track",
+            "track_id": "trk_drums0000",
+            "field": "gain_db",
+            "value": "loud",
+        },
+    )
+    assert bad.status_code == 422 and "Enter a number" in bad.text
+
+
+@pytest.mark.parametrize(
+    ("locale", "word"),
+    [("en", "Tracks"), ("es", "Pistas"), ("pt-BR", "Faixas"), ("de", "Spuren"), ("ja", "トラック")],
+)
+async def test_studio_pages_in_every_locale(client, make_user, locale, word):
+    user = await make_user("ada@example.com", locale=locale)
+    await log_in(client, "ada@example.com")
+    ids = await _studio_with_content(client, user)
+    for path in ("/library", "/projects", f"/projects/{ids['project']}"):
+        response = await client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["content-language"] == locale
+        assert "audio." not in re.sub(r"<[^>]+>", "", response.text).replace("audio.cadenza", ""), path
+    studio = await client.get(f"/projects/{ids['project']}")
+    assert word in studio.text
+
+
+async def test_pages_are_private(client, app, make_user):
+    owner = await make_user("ada@example.com")
+    await log_in(client, "ada@example.com")
+    ids = await _studio_with_content(client, owner)
+    eve = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, client=("127.0.0.1", 50003)),
+        base_url="http://testserver.local",
+    )
+    try:
+        await make_user("eve@example.com", display_name="Eve")
+        await log_in(eve, "eve@example.com")
+        token = await csrf_token(eve, "/projects")
+        for path in (
+            f"/projects/{ids['project']}",
+            f"/projects/{ids['project']}/render-panel",
+            f"/projects/{ids['project']}/exports",
+            f"/library/assets/{ids['asset']}",
+        ):
+            response = await eve.get(path, headers={"Accept": "text/html"})
+            assert response.status_code == 404, path
+        for path, data in (
+            (
+                f"/projects/{ids['project']}/ops",
+                {"base_revision": "4", "op": "set_master", "field": "gain_db", "value": "-3"},
+            ),
+            (f"/projects/{ids['project']}/render", {}),
+            (
+                f"/projects/{ids['project']}/export",
+                {"format": "wav", "sample_rate": "48000", "bit_depth": "16"},
+            ),
+            (f"/projects/{ids['project']}/delete", {}),
+            (f"/library/assets/{ids['asset']}/delete", {}),
+        ):
+            response = await eve.post(
+                path, data={"_csrf_token": token, **data}, headers={"Accept": "text/html"}
+            )
+            assert response.status_code in (404, 303, 422), (path, response.status_code)
+        row = await Project.select(Project.revision).first()
+        assert row["revision"] == 4, "nothing Eve posted changed Ada's project"
+        library = await eve.get("/library")
+        assert "Kick loop" not in library.text
+    finally:
+        await eve.aclose()
+    anonymous = httpx.AsyncClient(transport=client._transport, base_url="http://testserver.local")
+    response = await anonymous.get(f"/projects/{ids['project']}", headers={"Accept": "text/html"})
+    assert response.status_code in (303, 401) and "/login" in response.headers.get("location", "/login")
