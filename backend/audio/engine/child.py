@@ -1,9 +1,9 @@
 """What runs inside an engine child process.
 
-Children are forked from a multiprocessing *forkserver* that imported this module (and with it
-numpy, scipy, pedalboard and pyloudnorm) once: a child starts in milliseconds instead of the
-~3 s those imports take, and the forkserver is a clean single-threaded process, unlike the
-asyncio worker that asks for the child.
+Children are forked from a multiprocessing *forkserver* that imported this module and
+``preload.py`` (numpy, scipy, pedalboard, pyloudnorm and the engine) once: a child starts in
+milliseconds instead of the ~3 s those imports take, and the forkserver is a clean
+single-threaded process, unlike the asyncio worker that asks for the child.
 
 A child first limits itself, before it touches any input:
 - ``RLIMIT_AS``: its address space may grow by ``memory_bytes`` above what it starts with;
@@ -32,9 +32,18 @@ from multiprocessing.connection import Connection  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
-from backend.audio.engine import dawproject, export, ingest, render  # noqa: E402
 from backend.audio.engine.errors import EngineError  # noqa: E402
 from backend.audio.engine.limits import EngineLimits  # noqa: E402
+
+# The tasks import the heavy modules (numpy, scipy, pedalboard) when they run: in a child they are
+# already loaded by the forkserver (``preload.py``), and the process that merely *starts* children
+# (a web or worker process importing ``runner``) does not pay for them.
+
+
+def _resident_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        pages = int(fh.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
 def _address_space() -> int:
@@ -57,28 +66,38 @@ def apply_limits(memory_bytes: int, cpu_seconds: int, max_output_bytes: int) -> 
 def _ingest(
     progress: Callable[[float], None], src: str, work_dir: str, limits: EngineLimits
 ) -> dict[str, Any]:
-    return ingest.ingest_file(Path(src), Path(work_dir), limits, progress)
+    from backend.audio.engine import ingestion
+
+    return ingestion.ingest_file(Path(src), Path(work_dir), limits, progress)
 
 
 def _render(progress: Callable[[float], None], **kw: Any) -> dict[str, Any]:
-    return render.render_project(progress=progress, **kw)
+    from backend.audio.engine import rendering
+
+    return rendering.render_project(progress=progress, **kw)
 
 
 def _export(
     progress: Callable[[float], None], mix_wav: str, out_path: str, spec: dict[str, Any]
 ) -> dict[str, Any]:
-    return export.export_file(Path(mix_wav), Path(out_path), export.ExportSpec(**spec), progress)
+    from backend.audio.engine import encoding
+
+    return encoding.export_file(Path(mix_wav), Path(out_path), encoding.ExportSpec(**spec), progress)
 
 
 def _stems(
     progress: Callable[[float], None], stem_paths: dict[str, str], out_zip: str, spec: dict[str, Any]
 ) -> dict[str, Any]:
+    from backend.audio.engine import encoding
+
     paths = {name: Path(p) for name, p in stem_paths.items()}
-    return export.export_stems(paths, Path(out_zip), export.ExportSpec(**spec), progress)
+    return encoding.export_stems(paths, Path(out_zip), encoding.ExportSpec(**spec), progress)
 
 
 def _dawproject(progress: Callable[[float], None], **kw: Any) -> dict[str, Any]:
-    return dawproject.write_dawproject(progress=progress, **kw)
+    from backend.audio.engine.dawproject import writer
+
+    return writer.write_dawproject(progress=progress, **kw)
 
 
 TASKS: dict[str, Callable[..., dict[str, Any]]] = {
@@ -117,7 +136,12 @@ def entry(conn: Connection, task: str, kwargs: dict[str, Any], limits: tuple[int
             conn.send(("progress", float(fraction)))
 
     try:
+        start_mb = _resident_mb()
         result = TASKS[task](progress, **kwargs)
+        # Peak resident memory of this child (Linux reports kilobytes). It includes the pages of
+        # the preloaded libraries shared with the forkserver, so ``rss_start_mb`` is given too.
+        result["rss_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1000
+        result["rss_start_mb"] = start_mb
         conn.send(("ok", result))
     except EngineError as exc:
         conn.send(("error", exc.to_wire()))

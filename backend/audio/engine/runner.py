@@ -29,9 +29,11 @@ from pathlib import Path
 from typing import Any
 
 from backend.audio.engine import child, dawproject
-from backend.audio.engine.document import SAMPLE_RATES, parse_project
+from backend.audio.engine.atomic import safe_name, sweep
+from backend.audio.engine.document import SAMPLE_RATES, Project, parse_project
+from backend.audio.engine.encoding import check_export
 from backend.audio.engine.errors import EngineError, IngestError, RenderCancelled, rebuild
-from backend.audio.engine.export import check_export
+from backend.audio.engine.formats import EXTENSIONS
 from backend.audio.engine.limits import DEFAULT_LIMITS, EngineLimits
 
 OnProgress = Callable[[float], Awaitable[Any]] | None
@@ -65,6 +67,8 @@ class RenderResult:
     lufs: float
     true_peak_dbtp: float
     stems: dict[str, Path]
+    # Peak resident memory of the render's child, preloaded libraries included (diagnostics).
+    peak_memory_mb: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +117,7 @@ def _prepare() -> None:
     global _preloaded
     if not _preloaded:
         # Global to the forkserver: the first caller's preload wins. Ours only adds modules.
-        forkserver.set_forkserver_preload(["backend.audio.engine.child"])
+        forkserver.set_forkserver_preload(["backend.audio.engine.child", "backend.audio.engine.preload"])
         _preloaded = True
 
 
@@ -152,7 +156,10 @@ async def _run_child(
     crash_key: str,
     on_progress: OnProgress = None,
     is_cancelled: IsCancelled = None,
+    targets: tuple[Path, ...] = (),
 ) -> dict[str, Any]:
+    """Run ``task`` in a child; on any failure, sweep the temporaries of ``targets`` (a killed child
+    cannot clean up after itself)."""
     _prepare()
     receiver, sender = multiprocessing.Pipe(duplex=False)
     process = _EngineProcess(
@@ -165,6 +172,7 @@ async def _run_child(
     wake = asyncio.Event()
     watching: list[int] = []
     outcome: tuple[str, Any] | None = None
+    succeeded = False
     try:
         # Starting may launch the forkserver (seconds): keep the loop free meanwhile.
         await asyncio.to_thread(process.start)
@@ -205,6 +213,7 @@ async def _run_child(
         kind, value = outcome
         if kind == "error":
             raise rebuild(value)
+        succeeded = True
         if on_progress is not None and reported < 1.0:
             await on_progress(1.0)
         return value
@@ -221,6 +230,9 @@ async def _run_child(
         receiver.close()
         with contextlib.suppress(OSError):
             sender.close()
+        if not succeeded:
+            for target in targets:
+                sweep(target)
 
 
 async def ingest(
@@ -232,17 +244,17 @@ async def ingest(
 ) -> IngestResult:
     """Sniff, check, decode and measure an upload; write original, decoded and preview files."""
     limits = limits or DEFAULT_LIMITS
-    result = await _run_child(
-        "ingest",
-        {"src": str(src), "work_dir": str(work_dir), "limits": limits},
-        memory=limits.ingest_memory_bytes,
-        cpu=limits.ingest_cpu_seconds,
-        wall=limits.ingest_wall_seconds,
-        max_output=limits.max_output_bytes,
-        error_cls=IngestError,
-        crash_key="audio.errors.decoder_crashed",
-        on_progress=on_progress,
-    )
+    work_dir = Path(work_dir)
+    outputs = [work_dir / f"original.{ext}" for ext in sorted(set(EXTENSIONS.values()))]
+    outputs += [work_dir / name for name in ("decoded.flac", "decoded.wav", "preview.mp3")]
+    try:
+        result = await _ingest_child(src, work_dir, limits, on_progress, outputs)
+    except BaseException:
+        # A child that was killed could not remove what it had finished: nothing half-made stays.
+        for path in outputs:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        raise
     return IngestResult(
         format=result["format"],
         duration=result["duration"],
@@ -259,7 +271,24 @@ async def ingest(
     )
 
 
-def _check_sources(document: dict[str, Any], sources: dict[str, Path]) -> None:
+async def _ingest_child(
+    src: Path, work_dir: Path, limits: EngineLimits, on_progress: OnProgress, outputs: list[Path]
+) -> dict[str, Any]:
+    return await _run_child(
+        "ingest",
+        {"src": str(src), "work_dir": str(work_dir), "limits": limits},
+        memory=limits.ingest_memory_bytes,
+        cpu=limits.ingest_cpu_seconds,
+        wall=limits.ingest_wall_seconds,
+        max_output=limits.max_output_bytes,
+        error_cls=IngestError,
+        crash_key="audio.errors.decoder_crashed",
+        on_progress=on_progress,
+        targets=(*outputs, work_dir / "ffmpeg.wav"),
+    )
+
+
+def _check_sources(document: dict[str, Any], sources: dict[str, Path]) -> Project:
     project = parse_project(document)
     for t_index, track in enumerate(project.tracks):
         for c_index, clip in enumerate(track.clips):
@@ -269,6 +298,7 @@ def _check_sources(document: dict[str, Any], sources: dict[str, Path]) -> None:
                     field=f"tracks.{t_index}.clips.{c_index}.asset_id",
                     asset=clip.asset_id,
                 )
+    return project
 
 
 async def render(
@@ -284,9 +314,12 @@ async def render(
 ) -> RenderResult:
     """Render the project to a float32 WAV at ``out_path`` (and stems into ``stems_dir``)."""
     limits = limits or DEFAULT_LIMITS
-    _check_sources(document, sources)
+    project = _check_sources(document, sources)
     if sample_rate is not None and sample_rate not in SAMPLE_RATES:
         raise EngineError("audio.errors.invalid_sample_rate", field="sample_rate")
+    stem_targets = (
+        [Path(stems_dir) / f"{safe_name(t.id)}.wav" for t in project.audible_tracks()] if stems_dir else []
+    )
     result = await _run_child(
         "render",
         {
@@ -304,6 +337,7 @@ async def render(
         crash_key="audio.errors.render_failed",
         on_progress=on_progress,
         is_cancelled=is_cancelled,
+        targets=(Path(out_path), *stem_targets),
     )
     return RenderResult(
         duration=result["duration"],
@@ -312,6 +346,7 @@ async def render(
         lufs=result["lufs"],
         true_peak_dbtp=result["true_peak_dbtp"],
         stems={k: Path(v) for k, v in result["stems"].items()},
+        peak_memory_mb=result["rss_peak_mb"],
     )
 
 
@@ -340,6 +375,7 @@ async def export(
     """Encode a rendered mix as WAV/FLAC/MP3/Ogg with title and artist tags."""
     limits = limits or DEFAULT_LIMITS
     spec = check_export(fmt, bit_depth, sample_rate, quality, tags)
+    target = out_path
     result = await _run_child(
         "export",
         {"mix_wav": str(mix_wav), "out_path": str(out_path), "spec": spec.as_dict()},
@@ -351,6 +387,7 @@ async def export(
         crash_key="audio.errors.export_failed",
         on_progress=on_progress,
         is_cancelled=is_cancelled,
+        targets=(Path(target),),
     )
     return _export_result(result)
 
@@ -373,6 +410,7 @@ async def export_stems_zip(
     spec = check_export(fmt, bit_depth, sample_rate, quality, tags)
     if not stem_paths:
         raise EngineError("audio.errors.nothing_to_render", field="tracks")
+    target = out_zip
     result = await _run_child(
         "export_stems",
         {
@@ -388,6 +426,7 @@ async def export_stems_zip(
         crash_key="audio.errors.export_failed",
         on_progress=on_progress,
         is_cancelled=is_cancelled,
+        targets=(Path(target),),
     )
     return _export_result(result)
 
@@ -406,6 +445,7 @@ async def export_dawproject(
     """The project as a ``.dawproject`` archive (validated against the DAWproject 1.0 XSD)."""
     limits = limits or DEFAULT_LIMITS
     _check_sources(document, sources)
+    target = out_path
     result = await _run_child(
         "export_dawproject",
         {
@@ -423,6 +463,7 @@ async def export_dawproject(
         crash_key="audio.errors.export_failed",
         on_progress=on_progress,
         is_cancelled=is_cancelled,
+        targets=(Path(target),),
     )
     return _export_result(result)
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-
-import xmlschema
+from typing import Any
 
 from backend.audio.engine.errors import EngineError
 
@@ -15,7 +14,9 @@ METADATA_XSD = HERE / "MetaData.xsd"
 
 
 @lru_cache(maxsize=1)
-def schemas() -> tuple[xmlschema.XMLSchema, xmlschema.XMLSchema]:
+def schemas() -> tuple[Any, Any]:
+    import xmlschema  # ~1 s to import and compile: only where validation happens (children, tests)
+
     return xmlschema.XMLSchema(str(PROJECT_XSD)), xmlschema.XMLSchema(str(METADATA_XSD))
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from pedalboard.io import AudioFile
 
-from backend.audio.engine.atomic import temp_beside
+from backend.audio.engine.atomic import safe_name, temp_beside
 from backend.audio.engine.document import SAMPLE_RATES, parse_project
 from backend.audio.engine.errors import EngineError
 from backend.audio.engine.mastering import master_streaming
@@ -54,7 +54,7 @@ def render_project(
             stems_dir = Path(stems_dir)
             stems_dir.mkdir(parents=True, exist_ok=True)
             for track in project.audible_tracks():
-                final = stems_dir / f"{_safe(track.id)}.wav"
+                final = stems_dir / f"{safe_name(track.id)}.wav"
                 tmp = temp_beside(final)
                 temps.append(tmp)
                 stem_files[track.id] = (tmp, final)
@@ -119,9 +119,3 @@ def render_project(
         for tmp in temps:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
-
-
-def _safe(name: str) -> str:
-    """A file name from an id: keep letters, digits, ``-`` and ``_``."""
-    cleaned = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
-    return cleaned or "track"

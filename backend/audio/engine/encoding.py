@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import re
 import shutil
-import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Callable
@@ -26,7 +25,7 @@ import numpy as np
 from pedalboard import Resample
 from pedalboard.io import AudioFile
 
-from backend.audio.engine.atomic import atomic_path
+from backend.audio.engine.atomic import atomic_path, temp_beside
 from backend.audio.engine.errors import EngineError
 from backend.audio.engine.tags import write_tags
 
@@ -197,7 +196,8 @@ def export_stems(
     out_zip.parent.mkdir(parents=True, exist_ok=True)
     names = list(stem_paths)
     archive_names = stem_file_names(names, spec.fmt)
-    scratch = Path(tempfile.mkdtemp(prefix=".stems-", dir=out_zip.parent))
+    scratch = temp_beside(out_zip, "stems")  # a directory; ``atomic.sweep`` knows its name
+    scratch.mkdir()
     try:
         with atomic_path(out_zip) as tmp_zip, zipfile.ZipFile(tmp_zip, "w", zipfile.ZIP_STORED) as archive:
             for i, (name, arc) in enumerate(zip(names, archive_names, strict=True)):

@@ -56,8 +56,27 @@ def ingest_file(
     work_dir.mkdir(parents=True, exist_ok=True)
 
     original = work_dir / f"original.{EXTENSIONS[fmt]}"
-    with atomic_path(original) as tmp:
-        shutil.copyfile(src, tmp)
+    try:
+        with atomic_path(original) as tmp:
+            shutil.copyfile(src, tmp)
+        return _decode_any(src, work_dir, fmt, declared, limits, original, progress)
+    except BaseException:
+        # A refused upload leaves nothing behind: the asset gets a reason, not half its files.
+        for name in (original.name, "decoded.flac", "decoded.wav", "preview.mp3"):
+            with contextlib.suppress(FileNotFoundError):
+                (work_dir / name).unlink()
+        raise
+
+
+def _decode_any(
+    src: Path,
+    work_dir: Path,
+    fmt: str,
+    declared: headers.Declared,
+    limits: EngineLimits,
+    original: Path,
+    progress: Callable[[float], None] | None,
+) -> dict[str, Any]:
 
     decoded_source = src
     bit_depth: int | None = None if fmt in LOSSY else declared.bit_depth
