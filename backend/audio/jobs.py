@@ -119,7 +119,7 @@ async def ingest_asset(ctx: JobContext, asset_id: str) -> dict[str, Any]:
                 await _fail_asset(asset, exc.key)
                 raise
             await ctx.progress(0.8, "storing")
-            stored = await _store_ingest_files(asset, work)
+            stored = await _store_ingest_files(asset, result)
             await _finish_asset(ctx, asset, result, stored)
     except (DomainError, JobCancelled, asyncio.CancelledError):
         raise
@@ -130,19 +130,15 @@ async def ingest_asset(ctx: JobContext, asset_id: str) -> dict[str, Any]:
     return {"status": "ready", "asset_id": asset_id}
 
 
-async def _store_ingest_files(asset: dict[str, Any], work: Path) -> dict[str, Any]:
+async def _store_ingest_files(asset: dict[str, Any], result: Any) -> dict[str, Any]:
+    """Move the engine's three files into the asset's folder (atomic renames, so a rerun overwrites)."""
     prefix = asset["storage_prefix"]
     keys: dict[str, Any] = {"size": 0}
-    files = await asyncio.to_thread(lambda: sorted(p for p in work.iterdir() if p.is_file()))
-    for path in files:
-        stem = path.stem
-        if stem not in ("original", "decoded", "preview"):
-            continue
+    for name in ("original", "decoded", "preview"):
+        path = Path(_get(result, f"{name}_path"))
         stored = await storage().save_file(f"{prefix}/{path.name}", path)
-        keys[stem] = stored.key
+        keys[name] = stored.key
         keys["size"] += stored.size
-    if "decoded" not in keys:
-        raise RuntimeError("the engine wrote no decoded audio")
     return keys
 
 
@@ -168,7 +164,7 @@ async def _finish_asset(ctx: JobContext, asset: dict[str, Any], result: Any, sto
                 Asset.channels: _get(result, "channels"),
                 Asset.bit_depth: _get(result, "bit_depth"),
                 Asset.lufs: _finite(_get(result, "lufs")),
-                Asset.true_peak: _finite(_get(result, "true_peak")),
+                Asset.true_peak: _finite(_get(result, "true_peak_dbtp")),
                 Asset.peaks: [[round(float(lo), 4), round(float(hi), 4)] for lo, hi in peaks],
                 Asset.charged_bytes: int(asset["charged_bytes"]) + max(0, extra),
                 Asset.updated_at: clock.now(),
@@ -295,17 +291,17 @@ async def _render(ctx: JobContext, render: dict[str, Any], span: tuple[float, fl
                 mix,
                 preview,
                 fmt="mp3",
-                bit_depth=None,
                 sample_rate=44100 if document["sample_rate"] % 44100 == 0 else 48000,
-                quality="V2",
-                tags={"title": document["title"]},
+                quality="V0",
+                tags={"title": document["title"][:200]},
             )
             mix_key = (await storage().save_file(f"{prefix}/mix.wav", mix)).key
             preview_key = (await storage().save_file(f"{prefix}/preview.mp3", preview)).key
             stems_prefix = ""
-            if stems_dir is not None:
-                for stem in sorted(stems_dir.iterdir()):
-                    await storage().save_file(f"{prefix}/stems/{stem.name}", stem)
+            stem_files: dict[str, str] = {}
+            for track_id, path in (_get(result, "stems") or {}).items():
+                stored = await storage().save_file(f"{prefix}/stems/{Path(path).name}", Path(path))
+                stem_files[track_id] = stored.key
                 stems_prefix = f"{prefix}/stems"
     except (JobCancelled, asyncio.CancelledError) as exc:
         if isinstance(exc, JobCancelled) or await is_cancelled(render["public_id"]):
@@ -325,7 +321,8 @@ async def _render(ctx: JobContext, render: dict[str, Any], span: tuple[float, fl
         if not _attempts_left(ctx):
             await _end_render(render, "failed", "audio.errors.render_failed")
         raise
-    metrics = _jsonable({k: v for k, v in (_as_dict(result)).items() if k not in ("path", "out_path")})
+    metrics = _jsonable({k: v for k, v in _as_dict(result).items() if k != "stems"})
+    metrics["stems"] = stem_files
     await Render.update(
         {
             Render.status: "done",
@@ -334,8 +331,8 @@ async def _render(ctx: JobContext, render: dict[str, Any], span: tuple[float, fl
             Render.stems_prefix: stems_prefix,
             Render.duration: _finite(_get(result, "duration")),
             Render.lufs: _finite(_get(result, "lufs")),
-            Render.true_peak: _finite(_get(result, "true_peak")),
-            Render.peak: _finite(_get(result, "peak", _get(result, "peak_db"))),
+            Render.true_peak: _finite(_get(result, "true_peak_dbtp")),
+            Render.peak: _finite(_get(result, "peak_dbfs")),
             Render.metrics: metrics,
             Render.error_key: "",
             Render.finished_at: clock.now(),
@@ -420,11 +417,11 @@ async def export_mix(ctx: JobContext, export_id: str) -> dict[str, Any]:
                 await ctx.progress(0.8, "encoding")
                 mix = storage().local_path(render["mix_key"])
                 if fmt == "stems":
-                    stems = sorted(storage().local_path(render["stems_prefix"]).glob("*"))
                     result = await _call(
                         runner.export_stems_zip,
-                        stems,
+                        _stem_names(render),
                         out,
+                        fmt="wav",
                         bit_depth=settings["bit_depth"],
                         sample_rate=settings["sample_rate"],
                         tags=tags,
@@ -460,6 +457,16 @@ async def export_mix(ctx: JobContext, export_id: str) -> dict[str, Any]:
         raise
     await _end_export(export, "done", file_key=stored.key, size_bytes=stored.size, details=details)
     return {"status": "done", "export_id": export_id}
+
+
+def _stem_names(render: dict[str, Any]) -> dict[str, Path]:
+    """Stems by a file-friendly, ordered, unique name: "01 Drums", "02 Bass", …"""
+    keys = (render["metrics"] or {}).get("stems") or {}
+    named = {}
+    for index, track in enumerate(render["document"]["tracks"]):
+        if track["id"] in keys:
+            named[f"{index + 1:02d} {track['name']}"] = storage().local_path(keys[track["id"]])
+    return named
 
 
 async def _export_dawproject(

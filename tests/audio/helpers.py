@@ -63,12 +63,28 @@ async def _csrf(client: httpx.AsyncClient) -> str:
 DEMO_EMAIL = "creator@demo.cadenza.local"
 
 
-async def make_demo_creator(make_user: Any) -> dict[str, Any]:
-    """The seeded demo creator (Professional plan). Its .local address can't sign up, so rename one."""
+async def make_demo_creator(make_user: Any, monkeypatch: Any) -> dict[str, Any]:
+    """The demo creator, on Professional. Its .local address can't sign up, so an account is renamed.
+
+    How someone comes to be on Professional is billing's business (today a rule for this address,
+    later a sandbox subscription made by billing's demo seed). The studio only asks
+    ``entitlements()``; so that these tests hold whichever way billing grants it, the lookup is
+    pinned to Professional for this one user, and left alone for everyone else.
+    """
     from backend.accounts.tables import User
+    from backend.billing import plans
+    from backend.billing import services as billing
 
     user = await make_user("demo-creator@example.com", display_name="Demo Creator")
     await User.update({User.email: DEMO_EMAIL}).where(User.id == user["id"])
+    real = billing.entitlements
+    if (await real(user["id"])).plan.code != "professional":
+        professional = type(await real(user["id"]))(plan=plans.PROFESSIONAL)
+
+        async def entitlements(user_id: int) -> Any:
+            return professional if user_id == user["id"] else await real(user_id)
+
+        monkeypatch.setattr(billing, "entitlements", entitlements)
     return {**user, "email": DEMO_EMAIL}
 
 

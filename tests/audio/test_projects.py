@@ -160,7 +160,9 @@ async def test_concurrent_batches_on_the_same_base_exactly_one_wins(app, make_us
     assert await ProjectOperation.count() == 1
 
 
-async def test_track_limit_is_sixteen_on_free_and_sixty_four_for_the_demo_creator(client, make_user):
+async def test_track_limit_is_sixteen_on_free_and_sixty_four_for_the_demo_creator(
+    client, make_user, monkeypatch
+):
     await make_user("ada@example.com")
     await log_in(client, "ada@example.com")
     project = await create_project(client)
@@ -169,7 +171,7 @@ async def test_track_limit_is_sixteen_on_free_and_sixty_four_for_the_demo_creato
     refused = await apply(client, project["id"], 16, op("add_track", track={"id": "trk_one_more0"}))
     assert refused["errors"][0]["code"] == "TRACK_LIMIT" and "16" in refused["errors"][0]["message"]
 
-    await make_demo_creator(make_user)
+    await make_demo_creator(make_user, monkeypatch)
     demo = httpx.AsyncClient(transport=client._transport, base_url="http://testserver.local")
     try:
         await log_in(demo, DEMO)
