@@ -84,6 +84,12 @@ def cmd_export_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_build_dataset(args: argparse.Namespace) -> int:
+    from cli.intelligence import build_dataset
+
+    return build_dataset(subset=args.subset, processes=args.processes, output=args.output)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cadenza", description="Cadenza: make, share and earn from music.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -118,6 +124,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--output", default=str(Path(__file__).resolve().parents[1] / "graphql" / "schema.graphql")
     )
     export.set_defaults(func=cmd_export_schema)
+
+    dataset = sub.add_parser(
+        "build-dataset", help="extract the genre training data from music21's corpus into the media store"
+    )
+    dataset.add_argument("--subset", choices=["ci"], default=None, help="only the small fixed CI subset")
+    dataset.add_argument("--processes", type=int, default=2)
+    dataset.add_argument("--output", default=None, help="also write the JSON to this file")
+    dataset.set_defaults(func=cmd_build_dataset)
     return parser
 
 
