@@ -98,6 +98,13 @@ class StripeSettings:
     secret_key: str = ""
     webhook_secret: str = ""
     api_base: str = ""
+    # Days a subscription keeps its plan after a failed payment, while Stripe retries.
+    grace_days: int = 7
+    # The embedded sandbox's webhook delivery: extra copies, random delay, shuffling (for trying
+    # out how Cadenza copes; Stripe itself may do all three).
+    sandbox_duplicates: int = 0
+    sandbox_max_delay_ms: int = 0
+    sandbox_reorder: bool = False
 
     @property
     def sandbox(self) -> bool:
@@ -184,6 +191,10 @@ def load_settings(env: dict[str, str] | os._Environ[str] | None = None) -> Setti
             secret_key=get("STRIPE_SECRET_KEY", ""),
             webhook_secret=get("STRIPE_WEBHOOK_SECRET", ""),
             api_base=get("STRIPE_API_BASE", ""),
+            grace_days=_int(get("BILLING_GRACE_DAYS", "7")),
+            sandbox_duplicates=_int(get("STRIPE_SANDBOX_DUPLICATES", "0")),
+            sandbox_max_delay_ms=_int(get("STRIPE_SANDBOX_MAX_DELAY_MS", "0")),
+            sandbox_reorder=_bool(get("STRIPE_SANDBOX_REORDER", "false")),
         ),
         workers=WorkerSettings(
             poll_delay=float(get("WORKER_POLL_DELAY", "0.02")),

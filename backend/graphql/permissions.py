@@ -31,3 +31,33 @@ class CanWrite(BasePermission):
 
     def on_unauthorized(self) -> None:
         raise Forbidden("common.errors.missing_scope", scope="write")
+
+
+_FEATURE_PERMISSIONS: dict[str, type[BasePermission]] = {}
+
+
+def RequiresFeature(feature: str) -> type[BasePermission]:  # noqa: N802 - used like a class
+    """``permission_classes=[RequiresFeature("collaboration")]``: only for plans with the feature.
+
+    A refusal is ``FEATURE_NOT_IN_PLAN``, translated and naming the feature; clients ask
+    ``entitlements { upgradeFor(feature: …) }`` for the plan to offer.
+    """
+    found = _FEATURE_PERMISSIONS.get(feature)
+    if found is not None:
+        return found
+
+    from backend.billing import services as billing
+
+    class Requires(BasePermission):
+        message = "billing.errors.feature_not_in_plan"
+
+        async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+            actor = info.context.actor
+            if actor is None:
+                raise Unauthenticated()
+            await billing.require_feature(actor.user_id, feature)  # raises FeatureNotInPlan
+            return True
+
+    Requires.__name__ = Requires.__qualname__ = f"Requires_{feature}"
+    _FEATURE_PERMISSIONS[feature] = Requires
+    return Requires

@@ -1,0 +1,205 @@
+"""Usage counters, checked and incremented in one conditional SQL statement.
+
+``UPDATE … SET used = used + n WHERE … AND used + n <= limit RETURNING used`` either takes the
+quota or changes nothing: fifty concurrent requests against a quota of ten start exactly ten, on
+PostgreSQL and SQLite alike, with no lock held across a round trip.
+
+Monthly meters (AI generations, API calls) count per calendar month in UTC. Gauges (storage) are
+running totals that the owning domain reports with ``set_level``; they decide ``read_only``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from backend.billing.entitlements import GAUGE_PERIOD, Entitlements, compute
+from backend.billing.errors import LimitReached
+from backend.billing.plans import UNLIMITED
+from backend.billing.tables import UsageCounter
+from backend.core import clock
+
+
+@dataclass(frozen=True, slots=True)
+class Meter:
+    metric: str
+    limit: str  # the plan limit it is measured against
+    monthly: bool
+
+
+METERS: dict[str, Meter] = {
+    "ai_generations": Meter("ai_generations", "ai_generations_per_month", monthly=True),
+    "api_calls": Meter("api_calls", "api_calls_per_month", monthly=True),
+    "storage_bytes": Meter("storage_bytes", "storage_bytes", monthly=False),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    metric: str
+    limit_name: str
+    used: int
+    limit: int  # UNLIMITED (-1) for no limit
+    resets_at: datetime | None
+
+    @property
+    def fraction(self) -> float:
+        if self.limit == UNLIMITED:
+            return 0.0
+        if self.limit <= 0:
+            return 1.0 if self.used > 0 else 0.0
+        return self.used / self.limit
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.limit == UNLIMITED else max(0, self.limit - self.used)
+
+
+def period_of(moment: datetime) -> str:
+    return f"{moment.year:04d}-{moment.month:02d}"
+
+
+def next_period_start(moment: datetime) -> datetime:
+    year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
+    return datetime(year, month, 1, tzinfo=UTC)
+
+
+def subject_of(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def _meter(metric: str) -> Meter:
+    try:
+        return METERS[metric]
+    except KeyError:
+        raise ValueError(f"unknown meter {metric!r}") from None
+
+
+async def _add(subject: str, metric: str, period: str, amount: int, limit: int) -> int | None:
+    """Add ``amount`` if it fits under ``limit``; the new total, or ``None`` when it doesn't fit."""
+    now = clock.now()
+    for _ in range(2):
+        if limit == UNLIMITED:
+            rows = await UsageCounter.raw(
+                "UPDATE billing_usage SET used = used + {}, updated_at = {} "
+                "WHERE subject = {} AND metric = {} AND period = {} RETURNING used",
+                amount,
+                now,
+                subject,
+                metric,
+                period,
+            )
+        else:
+            rows = await UsageCounter.raw(
+                "UPDATE billing_usage SET used = used + {}, updated_at = {} "
+                "WHERE subject = {} AND metric = {} AND period = {} AND used + {} <= {} RETURNING used",
+                amount,
+                now,
+                subject,
+                metric,
+                period,
+                amount,
+                limit,
+            )
+        if rows:
+            return int(rows[0]["used"])
+        created = (
+            await UsageCounter.insert(
+                UsageCounter(subject=subject, metric=metric, period=period, used=0, updated_at=now)
+            )
+            .on_conflict(action="DO NOTHING")
+            .returning(UsageCounter.id)
+        )
+        if not created:
+            return None  # the row exists, so the condition refused: over the limit
+    return None
+
+
+async def consume(
+    user_id: int, metric: str, amount: int = 1, *, entitlements: Entitlements | None = None
+) -> Usage:
+    """Take ``amount`` of the user's quota for ``metric`` or raise ``LimitReached`` (nothing taken)."""
+    if amount <= 0:
+        raise ValueError("amount must be positive")
+    meter = _meter(metric)
+    ent = entitlements or await compute(user_id)
+    limit = ent.limit(meter.limit)
+    now = clock.now()
+    period = period_of(now) if meter.monthly else GAUGE_PERIOD
+    used = await _add(subject_of(user_id), metric, period, amount, limit)
+    if used is None:
+        upgrade = ent.upgrade_for(limit=meter.limit, needed=limit + amount if limit != UNLIMITED else 0)
+        raise LimitReached(meter.limit, limit, upgrade.code if upgrade else None)
+    return Usage(metric, meter.limit, used, limit, next_period_start(now) if meter.monthly else None)
+
+
+async def release(user_id: int, metric: str, amount: int = 1) -> None:
+    """Give quota back (a generation that failed, a file deleted); never below zero."""
+    if amount <= 0:
+        return
+    meter = _meter(metric)
+    now = clock.now()
+    period = period_of(now) if meter.monthly else GAUGE_PERIOD
+    await UsageCounter.raw(
+        "UPDATE billing_usage SET used = CASE WHEN used > {} THEN used - {} ELSE 0 END, updated_at = {} "
+        "WHERE subject = {} AND metric = {} AND period = {}",
+        amount,
+        amount,
+        now,
+        subject_of(user_id),
+        metric,
+        period,
+    )
+
+
+async def set_level(user_id: int, metric: str, value: int) -> None:
+    """Report a running total (bytes stored) measured by the domain that owns it."""
+    meter = _meter(metric)
+    if meter.monthly:
+        raise ValueError(f"{metric} is counted per month, not reported as a level")
+    now = clock.now()
+    subject = subject_of(user_id)
+    await UsageCounter.insert(
+        UsageCounter(subject=subject, metric=metric, period=GAUGE_PERIOD, used=max(0, value), updated_at=now)
+    ).on_conflict(
+        target=(UsageCounter.subject, UsageCounter.metric, UsageCounter.period),
+        action="DO UPDATE",
+        values=[UsageCounter.used, UsageCounter.updated_at],
+    )
+
+
+async def usage(user_id: int, entitlements: Entitlements | None = None) -> list[Usage]:
+    ent = entitlements or await compute(user_id)
+    now = clock.now()
+    month = period_of(now)
+    rows = {
+        (r["metric"], r["period"]): int(r["used"])
+        for r in await UsageCounter.select(UsageCounter.metric, UsageCounter.period, UsageCounter.used).where(
+            UsageCounter.subject == subject_of(user_id), UsageCounter.period.is_in([month, GAUGE_PERIOD])
+        )
+    }
+    out = []
+    for meter in METERS.values():
+        period = month if meter.monthly else GAUGE_PERIOD
+        out.append(
+            Usage(
+                meter.metric,
+                meter.limit,
+                rows.get((meter.metric, period), 0),
+                ent.limit(meter.limit),
+                next_period_start(now) if meter.monthly else None,
+            )
+        )
+    return out
+
+
+def as_dict(item: Usage) -> dict[str, Any]:
+    return {
+        "metric": item.metric,
+        "limit_name": item.limit_name,
+        "used": item.used,
+        "limit": item.limit,
+        "resets_at": item.resets_at,
+        "fraction": item.fraction,
+    }
