@@ -221,3 +221,34 @@ async def live_url(app: Any) -> AsyncIterator[str]:
     yield f"127.0.0.1:{port}"
     server.should_exit = True
     await task
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@contextlib.contextmanager
+def count_queries() -> Any:
+    """Count the SQL statements Piccolo sends while the block runs (``with count_queries() as q``)."""
+    engine_class = type(db.engine())
+    counter = QueryCounter()
+    original_qs, original_ddl = engine_class.run_querystring, engine_class.run_ddl
+
+    async def run_querystring(self: Any, querystring: Any, in_pool: bool = True) -> Any:
+        counter.statements.append(str(querystring))
+        return await original_qs(self, querystring, in_pool=in_pool)
+
+    async def run_ddl(self: Any, ddl: str, in_pool: bool = True) -> Any:
+        counter.statements.append(ddl)
+        return await original_ddl(self, ddl, in_pool=in_pool)
+
+    engine_class.run_querystring, engine_class.run_ddl = run_querystring, run_ddl  # type: ignore[method-assign]
+    try:
+        yield counter
+    finally:
+        engine_class.run_querystring, engine_class.run_ddl = original_qs, original_ddl  # type: ignore[method-assign]

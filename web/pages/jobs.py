@@ -21,7 +21,7 @@ async def job_fragment(request: Request[Any, Any, Any], job_id: FromPath[str]) -
     return await render(request, TEMPLATE, job=data["job"], block="job")
 
 
-@get("/jobs/{job_id:str}/live", name="job_live")
+@get("/jobs/{job_id:str}/live", name="job_live", media_type="text/event-stream")
 async def job_live(request: Request[Any, Any, Any], job_id: FromPath[str]) -> Any:
     page = await page_context(request)
 
