@@ -472,6 +472,12 @@ class Release:
     def embed_url(self, info: Info) -> str:
         return social.sharing.absolute(social.sharing.embed_path(self.row, with_key=self._with_key(info)))
 
+    @strawberry.field(description="HTML to paste into another site: an iframe of the embeddable player.")
+    def embed_code(self, info: Info) -> str:
+        return social.sharing.iframe(
+            self.row, social.sharing.EMBED_WIDTH, social.sharing.EMBED_HEIGHT, with_key=self._with_key(info)
+        )
+
     @strawberry.field(description="The unlisted link's secret (owner only).")
     def secret_key(self, info: Info) -> str | None:
         return (
