@@ -13,6 +13,8 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from backend.accounts import services as accounts
 from backend.core import clock, db, jobs
 from backend.core.actor import Actor
@@ -35,6 +37,7 @@ from backend.intelligence import (
 )
 from backend.intelligence.arrange import PRESETS
 from backend.intelligence.catalogue import GENRES, OWNER, PUBLIC_DOMAIN, SOURCES
+from backend.intelligence.generate import Constraints, sample_tokens, to_piece
 from backend.intelligence.markov import MarkovModel, tokens_of
 from backend.intelligence.originality import MAX_COPY, CopyIndex, build_index
 from backend.intelligence.piece import Piece, key_name, parse_key
@@ -146,6 +149,34 @@ def _base_works(ds: dataset.Dataset) -> list[dict[str, Any]]:
     return [w for w in ds.works if SOURCES[w["source"]].licence == PUBLIC_DOMAIN]
 
 
+def _generated_profile(trained: training.Trained, pieces: int = 20, bars: int = 16) -> dict[str, Any]:
+    """What the card compares with the training data: 20 seeded 16-bar pieces in the usual mode."""
+    manifest = trained.manifest
+    prof = manifest["profile"]
+    modes = prof.get("modes") or {"major": 1}
+    mode = max(modes, key=lambda m: modes[m])
+    c = Constraints(
+        bars=bars,
+        bar=int(manifest["bar"]),
+        metre=manifest["metre"],
+        mode=mode,
+        low=prof["range"][0],
+        high=prof["range"][1],
+    )
+    made = [
+        to_piece(sample_tokens(trained.model, c, np.random.default_rng(seed)), c, 0, int(prof["register"]))
+        for seed in range(pieces)
+    ]
+    generated = training.profile(made)
+    return {
+        "pieces": pieces,
+        "bars": bars,
+        "mode": mode,
+        "pitch_class_histogram": generated["pitch_class_histogram"],
+        "notes_per_quarter": generated["notes_per_quarter"],
+    }
+
+
 def _train(code: str, ds: dataset.Dataset) -> training.Trained:
     info = {"name": ds.name, "built_at": ds.built_at, "digest": ds.digest}
     if code == "base":
@@ -154,9 +185,11 @@ def _train(code: str, ds: dataset.Dataset) -> training.Trained:
         trained.manifest["kind"] = "base"
         trained.manifest["metre"] = "4/4"
         trained.manifest["bar"] = 48
-        return trained
-    genre = GENRES[code]
-    return training.train_genre(code, genre.metre, ds.by_genre(code), dataset.piece_of, info)
+    else:
+        genre = GENRES[code]
+        trained = training.train_genre(code, genre.metre, ds.by_genre(code), dataset.piece_of, info)
+    trained.manifest["generated"] = _generated_profile(trained)
+    return trained
 
 
 async def run_training(model_id: str) -> dict[str, Any]:
@@ -762,6 +795,14 @@ async def copy_index(model: dict[str, Any], exclude_output: str = "") -> CopyInd
     for row in await queries.recent_melodies(model["public_id"], exclude_output):
         named.append((row["public_id"], [tuple(t) for t in row["melody"] or []]))
     return await asyncio.to_thread(build_index, named)
+
+
+async def max_bars_for(actor: Actor | None) -> int:
+    """The longest piece this actor's plan allows (the absolute cap when signed out)."""
+    if actor is None:
+        return MAX_BARS
+    allowed = await quota.limit(actor.user_id, "ai_max_bars")
+    return MAX_BARS if allowed < 0 else min(MAX_BARS, allowed)
 
 
 def max_copy() -> int:
