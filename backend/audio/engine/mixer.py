@@ -162,7 +162,9 @@ class TrackVoice:
         while self._fifo_len < n:
             dry, size = self._next_input()
             self._cursor += size
-            if dry is None and (self.chain.empty or self._quiet_frames >= self._ring):
+            if dry is None and (
+                self.chain.empty or (self.chain.can_idle and self._quiet_frames >= self._ring)
+            ):
                 # Nothing plays and the effects have rung out: skip the work. The chain's
                 # internal buffers hold only silence, so alignment is kept (see chain.py).
                 self._append(np.zeros((CHANNELS, size), dtype=np.float32))

@@ -315,6 +315,8 @@ async def render(
     """Render the project to a float32 WAV at ``out_path`` (and stems into ``stems_dir``)."""
     limits = limits or DEFAULT_LIMITS
     project = _check_sources(document, sources)
+    if project.end_seconds(project.audible_tracks()) <= 0:
+        raise EngineError("audio.errors.nothing_to_render", field="tracks")
     if sample_rate is not None and sample_rate not in SAMPLE_RATES:
         raise EngineError("audio.errors.invalid_sample_rate", field="sample_rate")
     stem_targets = (
