@@ -37,7 +37,7 @@ def visible_model(
     actor: Actor | None, model: dict[str, Any] | None, organization_ids: Collection[int]
 ) -> dict[str, Any]:
     if model is None or not can_view_model(actor, model, organization_ids):
-        raise NotFound("intelligence.errors.model_not_found")
+        raise NotFound()
     return model
 
 
@@ -49,7 +49,7 @@ def can_view_output(actor: Actor | None, output: dict[str, Any]) -> bool:
 
 def visible_output(actor: Actor | None, output: dict[str, Any] | None) -> dict[str, Any]:
     if output is None or not can_view_output(actor, output):
-        raise NotFound("intelligence.errors.output_not_found")
+        raise NotFound()
     return output
 
 
