@@ -204,7 +204,8 @@ async def pending_counts(release_public_ids: list[str]) -> dict[str, int]:
     if not release_public_ids:
         return {}
     values = await redis_client().hmget(pending_key(), release_public_ids)  # type: ignore[misc]
-    return {rid: max(0, int(v)) for rid, v in zip(release_public_ids, values, strict=True) if v}
+    found = {rid: int(v) for rid, v in zip(release_public_ids, values, strict=True) if v}
+    return {rid: n for rid, n in found.items() if n > 0}
 
 
 # ----------------------------------------------------------------------------- aggregation
@@ -259,6 +260,15 @@ async def flush(batch: int = 5000) -> int:
     entries = await _read_batch(batch)
     if not entries:
         return 0
+    new = await store(entries)
+    await _acknowledge(entries)
+    return new
+
+
+async def store(entries: list[tuple[bytes, dict[bytes, bytes]]]) -> int:
+    """Append the plays and add them to the counters, in one transaction. Writing the same entries
+    twice (a crash between this and the acknowledgement) counts them once: ``entry_id`` is unique
+    and only the rows actually inserted are added up."""
     public_ids = sorted({fields[b"r"].decode() for _id, fields in entries})
     ids = {
         r["public_id"]: r["id"]
@@ -282,32 +292,35 @@ async def flush(batch: int = 5000) -> int:
                 played_at=_played_at(entry_id),
             )
         )
-    new = 0
-    if rows:
-        async with db.transaction():
-            inserted = (
-                await Play.insert(*rows)
-                .on_conflict(target=Play.entry_id, action="DO NOTHING")
-                .returning(Play.release_id, Play.played_at)
+    if not rows:
+        return 0
+    async with db.transaction():
+        inserted = (
+            await Play.insert(*rows)
+            .on_conflict(target=Play.entry_id, action="DO NOTHING")
+            .returning(Play.release_id, Play.played_at)
+        )
+        per_release = Counter(r["release_id"] for r in inserted)
+        per_day = Counter((r["release_id"], _day(r["played_at"])) for r in inserted)
+        if per_release:
+            await _add(
+                "INSERT INTO social_release_stats (release_id, plays, likes, reposts, comments) "
+                "VALUES {rows} ON CONFLICT (release_id) "
+                "DO UPDATE SET plays = social_release_stats.plays + excluded.plays",
+                [(rid, n, 0, 0, 0) for rid, n in sorted(per_release.items())],
             )
-            new = len(inserted)
-            per_release = Counter(r["release_id"] for r in inserted)
-            per_day = Counter((r["release_id"], _day(r["played_at"])) for r in inserted)
-            if per_release:
-                await _add(
-                    "INSERT INTO social_release_stats (release_id, plays, likes, reposts, comments) "
-                    "VALUES {rows} ON CONFLICT (release_id) "
-                    "DO UPDATE SET plays = social_release_stats.plays + excluded.plays",
-                    [(rid, n, 0, 0, 0) for rid, n in sorted(per_release.items())],
-                )
-            if per_day:
-                await _add(
-                    "INSERT INTO social_play_daily (release_id, day, plays) VALUES {rows} "
-                    "ON CONFLICT (release_id, day) "
-                    "DO UPDATE SET plays = social_play_daily.plays + excluded.plays",
-                    [(rid, day, n) for (rid, day), n in sorted(per_day.items())],
-                )
-    # Acknowledge and take the batch off the pending counters together.
+        if per_day:
+            await _add(
+                "INSERT INTO social_play_daily (release_id, day, plays) VALUES {rows} "
+                "ON CONFLICT (release_id, day) "
+                "DO UPDATE SET plays = social_play_daily.plays + excluded.plays",
+                [(rid, day, n) for (rid, day), n in sorted(per_day.items())],
+            )
+    return len(inserted)
+
+
+async def _acknowledge(entries: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
+    """Acknowledge the batch and take it off the pending counters, atomically."""
     by_release = Counter(fields[b"r"].decode() for _id, fields in entries)
     pipe = redis_client().pipeline(transaction=True)
     pipe.xack(stream_key(), GROUP, *[entry_id for entry_id, _ in entries])
@@ -315,7 +328,6 @@ async def flush(batch: int = 5000) -> int:
     for rid, n in by_release.items():
         pipe.hincrby(pending_key(), rid, -n)
     await pipe.execute()
-    return new
 
 
 def _day(value: Any) -> Any:

@@ -45,7 +45,9 @@ PAGES = [
 async def test_every_page_renders_in_every_locale(client, scene, locale):
     from backend.accounts.tables import User
 
-    await User.update({User.locale: locale}).where(User.id.is_in([scene["creator"]["id"], scene["fan"]["id"]]))
+    await User.update({User.locale: locale}).where(
+        User.id.is_in([scene["creator"]["id"], scene["fan"]["id"]])
+    )
     handle, track = scene["creator"]["handle"], scene["release"]["public_id"]
     for who in ("cora@example.com", "finn@example.com"):
         client.cookies.clear()
@@ -68,7 +70,13 @@ async def test_every_page_renders_in_every_locale(client, scene, locale):
 
 async def test_anonymous_visitor_sees_public_pages_and_is_sent_to_log_in_for_private_ones(client, scene):
     handle, track = scene["creator"]["handle"], scene["release"]["public_id"]
-    for url in (f"/@{handle}", f"/@{handle}/press", f"/tracks/{track}", f"/embed/tracks/{track}", "/discover"):
+    for url in (
+        f"/@{handle}",
+        f"/@{handle}/press",
+        f"/tracks/{track}",
+        f"/embed/tracks/{track}",
+        "/discover",
+    ):
         response = await client.get(url, headers={"Accept": "text/html"})
         assert response.status_code == 200, url
     for url in ("/feed", "/notifications", "/tracks/new", "/settings/profile"):
