@@ -10,12 +10,12 @@ from backend.core.redis import close_redis
 from backend.ops.jobs import PROBES
 
 
-async def check_workers(timeout: float = 30.0) -> int:
+async def check_workers(within: float = 30.0) -> int:
     await db.start_pool()
     failures = 0
     try:
         rows = {queue: await jobs.enqueue(kind, {"seconds": 0, "steps": 1}) for queue, kind in PROBES.items()}
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         for queue, row in rows.items():
             while True:
                 current = await jobs.get_job(row["public_id"])

@@ -71,7 +71,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 def cmd_check_workers(args: argparse.Namespace) -> int:
     from cli.check_workers import check_workers
 
-    return asyncio.run(check_workers(timeout=args.timeout))
+    return asyncio.run(check_workers(within=args.timeout))
 
 
 def cmd_export_schema(args: argparse.Namespace) -> int:

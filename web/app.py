@@ -31,7 +31,15 @@ log = logging.getLogger(__name__)
 # /stripe-sandbox: the bundled Stripe test server, mounted when no Stripe keys are set; the SDK
 # posts forms to it without our CSRF token, like to Stripe.
 CSRF_EXCLUDE = [
-    "/graphql", "/uploads", "/webhooks", "/media", "/healthz", "/readyz", "/metrics", "/embed", "/stripe-sandbox"
+    "/graphql",
+    "/uploads",
+    "/webhooks",
+    "/media",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/embed",
+    "/stripe-sandbox",
 ]
 
 
@@ -90,4 +98,5 @@ def create_app(extra_lifespans: Sequence[Any] = ()) -> Litestar:
         request_max_body_size=settings.security.max_request_body_bytes,
         debug=settings.debug,
         openapi_config=None,
+        logging_config=None,  # configure_logging() owns logging: JSON lines with the request id
     )

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend.accounts.tables import ApiKey, EmailToken, Invitation, Membership, Organization, User
+from backend.core.db import fetch_one
 
 USER_COLUMNS = (
     User.id,
@@ -59,21 +60,22 @@ async def token_by_hash(token_hash: str) -> dict[str, Any] | None:
     return await EmailToken.select().where(EmailToken.token_hash == token_hash).first()
 
 
+_API_KEY_WITH_USER = """
+SELECT k.id, k.public_id, k.key_hash, k.scopes, k.revoked_at, k.last_used_at,
+       u.id AS user_id, u.public_id AS user_public_id, u.email AS user_email,
+       u.email_confirmed_at AS user_email_confirmed_at, u.display_name AS user_display_name,
+       u.handle AS user_handle, u.region AS user_region, u.locale AS user_locale,
+       u.time_zone AS user_time_zone, u.platform_role AS user_platform_role,
+       u.is_active AS user_is_active, u.created_at AS user_created_at
+FROM api_key k JOIN app_user u ON u.id = k."user"
+WHERE k.prefix = $1
+"""
+
+
 async def api_key_with_user(prefix: str) -> dict[str, Any] | None:
-    """One query for the hot path of every API request: the key and its owner."""
-    return (
-        await ApiKey.select(
-            ApiKey.id,
-            ApiKey.public_id,
-            ApiKey.key_hash,
-            ApiKey.scopes,
-            ApiKey.revoked_at,
-            ApiKey.last_used_at,
-            *(getattr(ApiKey.user, c._meta.name).as_alias(f"user_{c._meta.name}") for c in USER_COLUMNS),
-        )
-        .where(ApiKey.prefix == prefix)
-        .first()
-    )
+    """One query for the hot path of every API request: the key and its owner (hand-written SQL:
+    building it with Piccolo cost ten times the query itself)."""
+    return await fetch_one(_API_KEY_WITH_USER, prefix)
 
 
 async def api_keys_of(user_id: int, limit: int, after_id: int | None) -> list[dict[str, Any]]:

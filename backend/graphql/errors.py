@@ -68,14 +68,30 @@ def translate_error(error: GraphQLError, locale: str) -> GraphQLError:
     )
 
 
-class TranslateErrors(SchemaExtension):
-    """Resolver refusals reach every transport translated, with a ``code`` extension."""
+def apply_error_policy(errors: list[GraphQLError], locale: str, *, mask: bool) -> list[GraphQLError]:
+    """Refusals (``DomainError``) are translated with a code; other faults raised by resolvers are
+    masked outside debug so internals never reach a client. Syntax/validation errors pass as they are."""
+    policed = []
+    for error in errors:
+        original = error.original_error
+        if isinstance(original, DomainError):
+            error = translate_error(error, locale)
+        elif original is not None and not isinstance(original, GraphQLError) and mask:
+            error = GraphQLError("Unexpected error.", nodes=error.nodes, path=error.path)
+        policed.append(error)
+    return policed
 
-    def on_execute(self):  # type: ignore[no-untyped-def]
+
+class ErrorPolicy(SchemaExtension):
+    """Applies ``apply_error_policy`` to every result, on every transport."""
+
+    def __init__(self, *, mask: bool = True) -> None:
+        self.mask = mask
+
+    def on_operation(self):  # type: ignore[no-untyped-def]
         yield
         result = self.execution_context.result
         if result is None or not result.errors:
             return
-        context = self.execution_context.context
-        locale = getattr(context, "locale", "en")
-        result.errors = [translate_error(e, locale) for e in result.errors]
+        locale = getattr(self.execution_context.context, "locale", "en")
+        result.errors = apply_error_policy(list(result.errors), locale, mask=self.mask)

@@ -6,7 +6,6 @@ from typing import Any
 
 from strawberry.extensions import (
     AddValidationRules,
-    MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -14,7 +13,6 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
-from backend.core.errors import DomainError
 from backend.core.pagination import DEFAULT_PAGE, MAX_PAGE
 from backend.core.settings import GraphQLSettings
 from graphql import (
@@ -94,25 +92,27 @@ def _ignore_introspection(ignored: Any) -> bool:
     return ignored.field_name.startswith("__")
 
 
-def _should_mask(error: GraphQLError) -> bool:
-    original = error.original_error
-    return original is not None and not isinstance(original, DomainError)
+def validation_rules(settings: GraphQLSettings) -> list[Any]:
+    """The guard-rail rules as classes made once. Strawberry's ValidationCache keys on the rule
+    classes, so making them per request (as the limiter extensions do) would defeat the cache."""
+    return [
+        *QueryDepthLimiter(
+            max_depth=settings.max_depth, should_ignore=_ignore_introspection
+        ).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+        cost_rule(settings.max_cost),
+    ]
 
 
 def extensions(settings: GraphQLSettings, *, debug: bool) -> list[Any]:
-    from backend.graphql.errors import TranslateErrors
+    """Factories, so each operation gets fresh extension state; caches and rules are shared."""
+    from backend.graphql.errors import ErrorPolicy
 
-    # Factories, so each operation gets fresh extension state; the caches themselves are shared.
-    rules: list[Any] = [cost_rule(settings.max_cost)]
-    chosen: list[Any] = [
+    rules = validation_rules(settings)
+    return [
         lambda: ParserCache(maxsize=1024),
         lambda: ValidationCache(maxsize=1024),
-        lambda: QueryDepthLimiter(max_depth=settings.max_depth, should_ignore=_ignore_introspection),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: AddValidationRules(rules),
-        TranslateErrors,
+        lambda: ErrorPolicy(mask=not debug),
     ]
-    if not debug:
-        chosen.append(lambda: MaskErrors(should_mask_error=_should_mask))
-    return chosen

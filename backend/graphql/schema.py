@@ -11,8 +11,8 @@ import logging
 import pkgutil
 from collections.abc import AsyncIterator
 from functools import lru_cache
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import strawberry
 from strawberry.tools import merge_types
@@ -20,7 +20,7 @@ from strawberry.types import ExecutionContext
 
 from backend.core.errors import DomainError
 from backend.core.settings import get_settings
-from backend.graphql.errors import translate_error
+from backend.graphql.errors import apply_error_policy
 from backend.graphql.limits import extensions
 from graphql import GraphQLError
 
@@ -46,7 +46,9 @@ class CadenzaSchema(strawberry.Schema):
 
     async def stream(self, *args: Any, **kwargs: Any) -> Any:
         result = await super().stream(*args, **kwargs)
-        context = kwargs.get("context_value") if "context_value" in kwargs else (args[2] if len(args) > 2 else None)
+        context = (
+            kwargs.get("context_value") if "context_value" in kwargs else (args[2] if len(args) > 2 else None)
+        )
         locale = getattr(context, "locale", "en")
         if hasattr(result, "__aiter__"):
             return self._translated(result, locale)
@@ -63,16 +65,8 @@ class CadenzaSchema(strawberry.Schema):
 
     def _fix_errors(self, result: Any, locale: str) -> None:
         errors = getattr(result, "errors", None)
-        if not errors:
-            return
-        fixed = []
-        for error in errors:
-            if isinstance(error.original_error, DomainError):
-                error = translate_error(error, locale)
-            elif error.original_error is not None and not get_settings().debug:
-                error = GraphQLError("Unexpected error.", nodes=error.nodes, path=error.path)
-            fixed.append(error)
-        result.errors = fixed
+        if errors:
+            result.errors = apply_error_policy(list(errors), locale, mask=not get_settings().debug)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
