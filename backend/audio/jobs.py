@@ -323,6 +323,10 @@ async def _render(ctx: JobContext, render: dict[str, Any], span: tuple[float, fl
         raise
     metrics = _jsonable({k: v for k, v in _as_dict(result).items() if k != "stems"})
     metrics["stems"] = stem_files
+    if await queries.render_by_public_id(render["public_id"]) is None:
+        # The project was deleted while we rendered: leave nothing behind.
+        await storage().delete_prefix(prefix)
+        raise RenderStopped("audio.errors.project_not_found")
     await Render.update(
         {
             Render.status: "done",
@@ -416,6 +420,11 @@ async def export_mix(ctx: JobContext, export_id: str) -> dict[str, Any]:
                 render = await produce_render(ctx, render_row["public_id"], (0.0, 0.75))
                 await ctx.progress(0.8, "encoding")
                 mix = storage().local_path(render["mix_key"])
+
+                async def encoding(fraction: float) -> None:
+                    await ctx.progress(0.8 + 0.19 * fraction, "encoding")
+
+                watch = {"on_progress": encoding, "is_cancelled": ctx.cancelled}
                 if fmt == "stems":
                     result = await _call(
                         runner.export_stems_zip,
@@ -425,6 +434,7 @@ async def export_mix(ctx: JobContext, export_id: str) -> dict[str, Any]:
                         bit_depth=settings["bit_depth"],
                         sample_rate=settings["sample_rate"],
                         tags=tags,
+                        **watch,
                     )
                 else:
                     result = await _call(
@@ -436,6 +446,7 @@ async def export_mix(ctx: JobContext, export_id: str) -> dict[str, Any]:
                         sample_rate=settings["sample_rate"],
                         quality=settings.get("quality"),
                         tags=tags,
+                        **watch,
                     )
                 details = _jsonable(_as_dict(result))
             key = (
@@ -449,12 +460,18 @@ async def export_mix(ctx: JobContext, export_id: str) -> dict[str, Any]:
         await _end_export(export, "cancelled")
         raise
     except DomainError as exc:
+        if await ctx.cancelled():  # the engine stopped because the export was cancelled
+            await _end_export(export, "cancelled")
+            raise JobCancelled(ctx.id) from None
         await _end_export(export, "failed", exc.key)
         raise
     except Exception:
         if not _attempts_left(ctx):
             await _end_export(export, "failed", "audio.errors.export_failed")
         raise
+    if await queries.export_by_public_id(export_id) is None:
+        await storage().delete(stored.key)  # the project went away while we encoded
+        return {"status": "missing"}
     await _end_export(export, "done", file_key=stored.key, size_bytes=stored.size, details=details)
     return {"status": "done", "export_id": export_id}
 

@@ -244,3 +244,113 @@ async def test_pages_are_private(client, app, make_user):
     anonymous = httpx.AsyncClient(transport=client._transport, base_url="http://testserver.local")
     response = await anonymous.get(f"/projects/{ids['project']}", headers={"Accept": "text/html"})
     assert response.status_code in (303, 401) and "/login" in response.headers.get("location", "/login")
+
+
+async def test_upload_without_javascript_then_the_row_updates_itself(client, make_user, workers):
+    from tests.audio.helpers import tone_wav
+    from tests.fixtures import wait_for_job
+
+    await make_user("ada@example.com")
+    await log_in(client, "ada@example.com")
+    token = await csrf_token(client, "/library")
+    empty = await client.post("/library/upload", data={"_csrf_token": token})
+    assert empty.status_code == 422 and "Choose a file" in empty.text
+    response = await client.post(
+        "/library/upload",
+        data={"_csrf_token": token},
+        files={"file": ("Plain form.wav", tone_wav(0.5), "audio/wav")},
+    )
+    assert response.status_code == 303
+    library = await client.get("/library")
+    assert "Plain form" in library.text and "Added to your library" in library.text
+    asset_id = re.search(r'data-asset-id="(ast_\w+)"', library.text).group(1)
+    job_id = re.search(r'id="job-(job_\w+)"', library.text)
+    if job_id:
+        await wait_for_job(job_id.group(1), within=60)
+    row = await client.get(f"/library/assets/{asset_id}?wait=1", headers=HX)
+    assert row.status_code == 200 and 'data-status="READY"' in row.text and "<html" not in row.text
+
+
+async def test_render_and_export_from_the_studio_page(client, make_user, workers):
+    from tests.audio.helpers import tone_wav, upload
+    from tests.fixtures import gql, wait_for_job
+
+    await make_user("ada@example.com")
+    await log_in(client, "ada@example.com")
+    upload_id = await upload(client, tone_wav(1.0), "tone.wav")
+    created = await gql(
+        client,
+        "mutation($u: ID!) { createAsset(uploadId: $u) { asset { id job { id } } } }",
+        {"u": upload_id},
+    )
+    asset = created["data"]["createAsset"]["asset"]
+    await wait_for_job(asset["job"]["id"], within=60)
+    project = await create_project(client, "Page render")
+    await apply(
+        client,
+        project["id"],
+        0,
+        op("add_track", track={"id": "trk_page00000"}),
+        op("add_clip", track_id="trk_page00000", clip={"id": "clp_page00000", "asset_id": asset["id"]}),
+    )
+    token = await csrf_token(client, f"/projects/{project['id']}")
+
+    started = await client.post(f"/projects/{project['id']}/render", data={"_csrf_token": token}, headers=HX)
+    assert started.status_code == 200 and 'data-testid="render-panel"' in started.text
+    job_id = re.search(r'id="job-(job_\w+)"', started.text)
+    if job_id:  # still running: the page shows the job's live bar and a poll that answers 204 meanwhile
+        assert 'data-testid="job-bar"' in started.text
+        await wait_for_job(job_id.group(1), within=60)
+    done = await client.get(f"/projects/{project['id']}/render-panel?wait=1", headers=HX)
+    assert (
+        done.status_code == 200
+        and 'data-testid="mix-player"' in done.text
+        and 'data-testid="meter-lufs"' in done.text
+    )
+    assert 'data-current="true"' in done.text
+
+    # Free plan: FLAC shows the upgrade prompt (HTTP 402), never a bare error.
+    refused = await client.post(
+        f"/projects/{project['id']}/export",
+        headers=HX,
+        data={"_csrf_token": token, "format": "flac", "sample_rate": "48000", "bit_depth": "16"},
+    )
+    assert refused.status_code == 402 and 'data-testid="upgrade-prompt"' in refused.text
+    assert "FLAC export is not included in your plan." in refused.text
+    ok = await client.post(
+        f"/projects/{project['id']}/export",
+        headers=HX,
+        data={"_csrf_token": token, "format": "mp3", "sample_rate": "44100", "quality": "V0"},
+    )
+    assert ok.status_code == 200 and 'data-testid="export-item"' in ok.text
+    export_job = re.search(r'id="job-(job_\w+)"', ok.text)
+    if export_job:
+        await wait_for_job(export_job.group(1), within=60)
+    listing = await client.get(f"/projects/{project['id']}/exports?wait=1", headers=HX)
+    assert (
+        listing.status_code == 200
+        and 'data-testid="export-download"' in listing.text
+        and "_V0.mp3" in listing.text
+    )
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [
+        ("es", "no está incluida"),
+        ("pt-BR", "não está incluída"),
+        ("de", "nicht enthalten"),
+        ("ja", "含まれていません"),
+    ],
+)
+async def test_the_upgrade_prompt_speaks_every_language(client, make_user, locale, text):
+    user = await make_user("ada@example.com", locale=locale)
+    await log_in(client, "ada@example.com")
+    ids = await _studio_with_content(client, user)
+    token = await csrf_token(client, f"/projects/{ids['project']}")
+    refused = await client.post(
+        f"/projects/{ids['project']}/export",
+        headers=HX,
+        data={"_csrf_token": token, "format": "wav", "sample_rate": "96000", "bit_depth": "16"},
+    )
+    assert refused.status_code == 402 and text in refused.text

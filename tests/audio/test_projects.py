@@ -293,3 +293,47 @@ async def test_rename_and_delete(client, make_user):
     again = await gql(client, "query($id: ID!) { project(id: $id) { id } }", {"id": project["id"]})
     assert again["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     _ = APPLY
+
+
+async def test_project_revisions_subscription_streams_each_commit(client, live_url, make_user):
+    import json
+
+    import websockets
+
+    from backend.accounts import services as accounts
+    from tests.fixtures import actor_of
+
+    user = await make_user("ada@example.com")
+    await log_in(client, "ada@example.com")
+    project = await create_project(client)
+    _, secret = await accounts.create_api_key(actor_of(user), "studio", ["read"])
+    ws = await websockets.connect(f"ws://{live_url}/graphql", subprotocols=["graphql-transport-ws"])
+    try:
+        await ws.send(
+            json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {secret}"}})
+        )
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        query = "subscription($id: ID!) { projectRevisions(projectId: $id) { revision baseRevision authorId operations } }"
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": query, "variables": {"id": project["id"]}},
+                }
+            )
+        )
+        first = json.loads(await asyncio.wait_for(ws.recv(), 5))["payload"]["data"]["projectRevisions"]
+        assert first["revision"] == 0 and first["operations"] == []
+        await apply(
+            client,
+            project["id"],
+            0,
+            op("add_track", track={"id": "trk_live00000"}),
+            op("set_master", field="gain_db", value=-2),
+        )
+        event = json.loads(await asyncio.wait_for(ws.recv(), 5))["payload"]["data"]["projectRevisions"]
+        assert (event["baseRevision"], event["revision"], event["authorId"]) == (0, 2, user["public_id"])
+        assert [o["kind"] for o in event["operations"]] == ["add_track", "set_master"]
+    finally:
+        await ws.close()

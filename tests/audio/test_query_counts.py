@@ -2,30 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
-from backend.core import db
 from tests.audio.helpers import apply, create_project, op, ready_asset
-from tests.fixtures import gql, log_in
-
-
-@contextlib.contextmanager
-def counting() -> Iterator[list[str]]:
-    cls = type(db.engine())  # the engine's class uses slots: patch the method on the class
-    seen: list[str] = []
-    original = cls.run_querystring
-
-    async def run_querystring(self, querystring, *args, **kwargs):  # type: ignore[no-untyped-def]
-        seen.append(str(querystring)[:120])
-        return await original(self, querystring, *args, **kwargs)
-
-    cls.run_querystring = run_querystring  # type: ignore[method-assign]
-    try:
-        yield seen
-    finally:
-        cls.run_querystring = original  # type: ignore[method-assign]
-
+from tests.fixtures import count_queries, gql, log_in
 
 LIBRARY = (
     "{ assets(first: 100) { nodes { id name status waveform(points: 10) { min max } job { id status } } } }"
@@ -38,10 +16,10 @@ STUDIO = """query($id: ID!) { project(id: $id) { id tracks { id clips { id asset
 
 
 async def _count(client, query: str, variables: dict | None = None) -> int:
-    with counting() as seen:
+    with count_queries() as counter:
         body = await gql(client, query, variables)
     assert "errors" not in body, body
-    return len(seen)
+    return counter.count
 
 
 async def test_lists_cost_the_same_number_of_queries_for_one_item_or_many(client, make_user):

@@ -117,7 +117,8 @@ async def library_upload(request: Request[Any, Any, Any]) -> Response[Any]:
     if page.actor is None:
         return login_redirect(request)
     form = await request.form()
-    files = [f for f in (form.getall("file") if hasattr(form, "getall") else []) if isinstance(f, UploadFile)]
+    chosen = form.getall("file") if "file" in form and hasattr(form, "getall") else []
+    files = [f for f in chosen if isinstance(f, UploadFile)]
     files = [f for f in files if f.filename]
     if not files:
         return await _library(request, 422, general=[t("audio.library.no_file")])
