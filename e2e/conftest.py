@@ -94,6 +94,36 @@ def _start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[b
     )
 
 
+def start_stripe_sandbox(env: dict[str, str], cadenza_port: int, data_dir: Path) -> subprocess.Popen[bytes]:
+    """Billing's Stripe sandbox as a process of its own, as Stripe is; points ``env`` at it."""
+    stripe_port = free_port()
+    env.update(
+        {
+            "STRIPE_SECRET_KEY": "sk_test_e2e",
+            "STRIPE_API_BASE": f"http://127.0.0.1:{stripe_port}",
+            "STRIPE_WEBHOOK_SECRET": f"whsec_e2e_{secrets.token_hex(8)}",
+        }
+    )
+    command = [sys.executable, "-m", "stripe_sandbox", "--port", str(stripe_port)]
+    command += ["--webhook-url", f"http://127.0.0.1:{cadenza_port}/webhooks/stripe"]
+    command += ["--webhook-secret", env["STRIPE_WEBHOOK_SECRET"]]
+    command += ["--database", str(data_dir / "stripe.sqlite")]
+    return _start(command, env, data_dir / "stripe-sandbox.log")
+
+
+async def wait_until_up(url: str, within: float = 30) -> None:
+    deadline = time.monotonic() + within
+    async with httpx.AsyncClient() as probe:
+        while True:
+            try:
+                await probe.get(url, timeout=2)
+                return
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{url} did not start") from None
+                await asyncio.sleep(0.1)
+
+
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def live_server() -> AsyncIterator[LiveServer]:
     run_id = secrets.token_hex(4)
@@ -121,6 +151,9 @@ async def live_server() -> AsyncIterator[LiveServer]:
         "PYTHONPATH": str(REPO),
     }
     await _admin(f'CREATE DATABASE "{database}"')
+    # Before seeding: the billing seed subscribes the demo creator through the sandbox.
+    stripe_sandbox = start_stripe_sandbox(env, port, data_dir)
+    await wait_until_up(f"{env['STRIPE_API_BASE']}/_sandbox/webhooks")
     python = sys.executable
     for command in ("migrate", "seed-demo"):
         done = await asyncio.to_thread(
@@ -129,6 +162,7 @@ async def live_server() -> AsyncIterator[LiveServer]:
         if done.returncode:
             raise RuntimeError(f"cadenza {command} failed:\n{done.stdout.decode()}{done.stderr.decode()}")
     server = LiveServer(url=f"http://127.0.0.1:{port}", env=env, log_dir=data_dir)
+    server.processes.append(stripe_sandbox)
     server.processes.append(
         _start(
             [

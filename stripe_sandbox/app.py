@@ -429,6 +429,8 @@ class Sandbox:
         session = self.store.get(id, "checkout.session")
         if session is None:
             return html_response(pages.layout("Checkout", "<p>Not found</p>"), 404)
+        if session["status"] != "open":
+            return self.checkout_page(request, id)  # paid or expired: says so, changes nothing
         method = str(form.get("payment_method") or session["payment_method_types"][0])
         outcome = str(form.get("outcome") or "pay")
         with self.engine.request() as batch:

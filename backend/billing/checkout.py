@@ -139,6 +139,8 @@ async def complete(actor: Actor, session_id: str) -> dict[str, Any]:
         raise DomainError("billing.errors.checkout_not_paid")
     change = await sync.sync_subscription(session["subscription"])
     await notices.after_sync(change)
+    if change is not None and change.after["latest_invoice_id"]:
+        await sync.sync_invoice(change.after["latest_invoice_id"])  # the receipt shows at once too
     found = await queries.subscription_by_stripe_id(session["subscription"])
     if found is None:
         raise DomainError("billing.errors.checkout_not_paid")

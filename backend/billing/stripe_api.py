@@ -21,6 +21,8 @@ from backend.core.errors import DomainError
 from backend.core.settings import get_settings
 
 log = logging.getLogger(__name__)
+# The SDK logs every request at INFO; our own log says what matters (failures, drift).
+logging.getLogger("stripe").setLevel(logging.WARNING)
 
 SANDBOX_PATH = "/stripe-sandbox"
 SANDBOX_KEY = "sk_test_cadenza_sandbox"  # noqa: S105 - accepted only by the bundled sandbox
