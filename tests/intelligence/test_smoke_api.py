@@ -21,3 +21,16 @@ async def test_generate_a_reel_end_to_end(client, workers, make_user, genre_mode
     assert out["seed"] == 42
     assert out["commercialUseAllowed"] is True
     assert out["analysis"]["lufs"] == __import__("pytest").approx(-14, abs=1.0)
+
+
+async def test_the_output_page_shows_the_piece(client, workers, make_user, genre_models):
+    await make_user("ada@example.com")
+    await log_in(client, "ada@example.com")
+    body = await gql(client, GENERATE, {"input": {"genre": "jig", "bars": 4, "seed": 1}})
+    output_id = body["data"]["generateMusic"]["output"]["id"]
+    response = await client.get(f"/intelligence/outputs/{output_id}")
+    assert response.status_code == 200, response.text[-3000:]
+    await wait_for_job(body["data"]["generateMusic"]["job"]["id"], within=60)
+    response = await client.get(f"/intelligence/outputs/{output_id}")
+    assert response.status_code == 200, response.text[-3000:]
+    assert 'data-testid="output-player"' in response.text
