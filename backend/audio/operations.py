@@ -39,6 +39,7 @@ the whole track with its clips and effects), so "restore" or "undo" is a replay.
 from __future__ import annotations
 
 import copy
+import json
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -600,6 +601,12 @@ def _clip_index(track: Mapping[str, Any], clip_id: str) -> int:
 def apply(document: Mapping[str, Any], op: Mapping[str, Any]) -> dict[str, Any]:
     """Apply a *normalized* operation to a copy of ``document``."""
     doc: dict[str, Any] = copy.deepcopy(dict(document))
+    _apply_in_place(doc, op)
+    return doc
+
+
+def _apply_in_place(doc: dict[str, Any], op: Mapping[str, Any]) -> None:
+    """The change itself, made on ``doc`` (a private copy). Values taken from ``op`` are copied."""
     kind = op["kind"]
     if kind == "set_project":
         doc[op["field"]] = copy.deepcopy(op["value"])
@@ -649,7 +656,6 @@ def apply(document: Mapping[str, Any], op: Mapping[str, Any]) -> dict[str, Any]:
         doc["master"][op["field"]] = op["value"]
     else:  # pragma: no cover - normalize() refuses unknown kinds
         raise ValueError(kind)
-    return doc
 
 
 # ----------------------------------------------------------------------------- invert
@@ -732,12 +738,14 @@ def apply_batch(document: Mapping[str, Any], ops: list[Any], ctx: Context) -> Ap
         raise OperationError("audio.errors.no_operations", field="operations")
     if len(ops) > MAX_OPERATIONS:
         raise OperationError("audio.errors.too_many_operations", field="operations", max=MAX_OPERATIONS)
-    current: dict[str, Any] = dict(document)
+    # One copy for the whole batch (not one per operation): a 64-track song is a big document,
+    # and a JSON round trip copies plain JSON several times faster than ``copy.deepcopy``.
+    current: dict[str, Any] = json.loads(json.dumps(document))
     normalized, inverses = [], []
     for position, raw in enumerate(ops):
         op = normalize(raw, current, ctx, position)
-        inverses.append(invert(current, op))
-        current = apply(current, op)
+        inverses.append(copy.deepcopy(invert(current, op)))
+        _apply_in_place(current, op)
         normalized.append(op)
     return Applied(document=current, operations=normalized, inverses=inverses)
 
