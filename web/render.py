@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2_fragments import render_block
@@ -23,6 +26,7 @@ from web.locale import negotiate
 TEMPLATES_DIR = REPO_ROOT / "templates"
 STATIC_DIR = REPO_ROOT / "web" / "static"
 _PAGE_STATE = "cadenza_page"
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass
@@ -225,3 +229,38 @@ def render_sync(
 def render_fragment(template: str, block: str, **context: Any) -> str:
     """A block rendered outside any request (for server-sent events)."""
     return render_block(environment(), template, block, **context)
+
+
+_CSRF_MARK = "\x00csrf\x00"
+_anonymous_pages: dict[tuple[str, str, str], tuple[float, str, dict[str, str]]] = {}
+
+
+def cached_for_anonymous(seconds: float) -> Callable[[F], F]:
+    """Serve a page to visitors without a session from a short per-process cache.
+
+    Only the CSRF token differs between anonymous visitors, so it is stored as a marker and put
+    back per request. Signed-in users, HTMX requests and anything but a 200 are never cached.
+    """
+
+    def decorate(handler: F) -> F:
+        @functools.wraps(handler)
+        async def wrapper(request: Request[Any, Any, Any], *args: Any, **kwargs: Any) -> Any:
+            if request.cookies.get(sessions.COOKIE) or is_htmx(request):
+                return await handler(request, *args, **kwargs)
+            token = ScopeState.from_scope(request.scope).csrf_token
+            token = token if isinstance(token, str) else ""
+            key = (request.url.path, request.url.query, negotiate(request, None))
+            now = time.monotonic()
+            hit = _anonymous_pages.get(key)
+            if hit is not None and hit[0] > now and token:
+                return Response(hit[1].replace(_CSRF_MARK, token), media_type=MediaType.HTML, headers=hit[2])
+            response = await handler(request, *args, **kwargs)
+            body = response.content
+            if response.status_code == 200 and token and isinstance(body, str) and token in body:
+                headers = {k: v for k, v in response.headers.items() if k.lower() != "set-cookie"}
+                _anonymous_pages[key] = (now + seconds, body.replace(token, _CSRF_MARK), headers)
+            return response
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

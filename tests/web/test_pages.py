@@ -116,3 +116,19 @@ async def test_health_endpoints(client):
     await client.get("/login")
     metrics = (await client.get("/metrics")).text
     assert 'cadenza_http_requests_total{method="GET",route="/login",status="200"}' in metrics
+
+
+async def test_cached_anonymous_pages_carry_each_visitors_own_csrf_token(app):
+    import httpx
+
+    tokens = []
+    for _ in range(2):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver.local") as visitor:
+            await visitor.get("/")
+            page = await visitor.get("/")  # the second view is served from the cache
+            token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
+            assert token == visitor.cookies["csrftoken"]
+            switched = await visitor.post("/language", data={"_csrf_token": token, "locale": "es", "next": "/"})
+            assert switched.status_code == 200 and 'lang="es"' in switched.text
+            tokens.append(token)
+    assert tokens[0] != tokens[1]
