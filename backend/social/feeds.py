@@ -233,12 +233,9 @@ async def _followed_large(user_id: int) -> list[int]:
     return sorted(await queries.followed_among(user_id, list(large)))
 
 
-async def _past_horizon(user_id: int, cursor: Any) -> bool:
-    raw = await redis_client().hget(key("social", "feed-horizon"), str(user_id))  # type: ignore[misc]
-    if not raw:
-        return False
-    horizon = datetime.fromisoformat(raw.decode())
-    return cursor is None or cursor[0] <= horizon
+async def _was_trimmed(user_id: int) -> bool:
+    """Whether older items of this feed were dropped (then a short page continues read-time)."""
+    return bool(await redis_client().hexists(key("social", "feed-horizon"), str(user_id)))  # type: ignore[misc]
 
 
 async def _all_followed(user_id: int) -> list[int]:
@@ -253,11 +250,11 @@ async def home_feed(actor: Actor, first: int | None, after: str | None) -> Page[
     large = await _followed_large(actor.user_id)
     if large:
         entries += await _read_time_items(actor.user_id, large, cursor, size + 1)
-    if len(entries) <= size and await _past_horizon(actor.user_id, cursor):
-        # Past the stored horizon: continue over everyone followed, read-time.
-        horizon_cursor = cursor if cursor is not None else None
+    if len(entries) <= size and await _was_trimmed(actor.user_id):
+        # The stored feed ran out and older items were trimmed: continue over everyone followed,
+        # read-time, from the same cursor (what is still stored repeats and is dropped below).
         followed = [u for u in await _all_followed(actor.user_id) if u not in large]
-        entries += await _read_time_items(actor.user_id, followed, horizon_cursor, size + 1)
+        entries += await _read_time_items(actor.user_id, followed, cursor, size + 1)
     return _paginate(entries, size)
 
 

@@ -31,7 +31,7 @@ async def notifications_page(request: Request[Any, Any, Any]) -> Response[Any]:
     )
 
 
-@get("/notifications/live", name="notifications_live")
+@get("/notifications/live", name="notifications_live", media_type="text/event-stream")
 async def notifications_live(request: Request[Any, Any, Any]) -> Any:
     """The bell: its unread count at once, then again after every change."""
     page = await page_context(request)
@@ -43,7 +43,7 @@ async def notifications_live(request: Request[Any, Any, Any]) -> Any:
     return live_fragments(request, "NotificationsLive", {}, draw)
 
 
-@get("/notifications/live/items", name="notifications_live_items")
+@get("/notifications/live/items", name="notifications_live_items", media_type="text/event-stream")
 async def notifications_live_items(request: Request[Any, Any, Any]) -> Any:
     """New notifications as list items, for the open notification centre."""
     page = await page_context(request)
