@@ -85,19 +85,37 @@ async def start(actor: Actor, subject: Subject, request: CheckoutRequest) -> str
         },
     }
     # One open session per customer, choice and hour: a double click reuses it; later it is new.
+    # The customer's latest subscription is part of the intent, so buying again after one ended is new.
     hour = clock.now().strftime("%Y-%m-%dT%H")
-    stripe = stripe_api.client()
-    session = await idempotency.stripe_call(
-        "checkout",
-        (customer["public_id"], price, seats, params["payment_method_types"], params["locale"], hour),
-        lambda options: stripe.v1.checkout.sessions.create_async(params=params, options=options),  # type: ignore[arg-type]
-        subject=subject.key,
-        params={"plan": plan.code, "interval": interval, "currency": currency, "seats": seats},
+    latest = await queries.current_subscription(customer["id"])
+    intent = (
+        customer["public_id"],
+        price,
+        seats,
+        params["payment_method_types"],
+        params["locale"],
+        hour,
+        latest["stripe_id"] if latest else "",
     )
-    if not session.url:
-        raise DomainError("billing.errors.checkout_closed")
-    await _expire_others(customer["stripe_id"], session.id)
-    return str(session.url)
+    stripe = stripe_api.client()
+    for _attempt in range(2):
+        row = await idempotency.claim(
+            "checkout",
+            intent,
+            subject=subject.key,
+            params={"plan": plan.code, "interval": interval, "currency": currency, "seats": seats},
+        )
+        session = await idempotency.run(
+            row,
+            lambda options: stripe.v1.checkout.sessions.create_async(params=params, options=options),  # type: ignore[arg-type]
+        )
+        current = await stripe.v1.checkout.sessions.retrieve_async(session.id)
+        if current.status == "open" and current.url:
+            await _expire_others(customer["stripe_id"], session.id)
+            return str(current.url)
+        # The reused session was paid or expired meanwhile: this is a new request after all.
+        await idempotency.give_up(row["id"])
+    raise DomainError("billing.errors.checkout_closed")
 
 
 async def _expire_others(stripe_customer: str, keep: str) -> None:

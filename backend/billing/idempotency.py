@@ -123,5 +123,10 @@ async def run(row: dict[str, Any], call: Callable[[dict[str, Any]], Awaitable[T]
     return result
 
 
+async def give_up(row_id: int) -> None:
+    """Retire a key whose stored answer no longer fits (its next claim gets a fresh key)."""
+    await _finish(row_id, "failed", error="superseded")
+
+
 async def requests_for(subject: str) -> list[dict[str, Any]]:
     return await StripeRequest.select().where(StripeRequest.subject == subject).output(load_json=True)
