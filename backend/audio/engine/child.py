@@ -46,6 +46,14 @@ def _resident_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
+def _out_of_memory() -> bool:
+    try:
+        bytearray(32 * 1024 * 1024)
+    except MemoryError:
+        return True
+    return False
+
+
 def _address_space() -> int:
     with open("/proc/self/statm") as fh:
         pages = int(fh.read().split()[0])
@@ -144,12 +152,21 @@ def entry(conn: Connection, task: str, kwargs: dict[str, Any], limits: tuple[int
         result["rss_start_mb"] = start_mb
         conn.send(("ok", result))
     except EngineError as exc:
-        conn.send(("error", exc.to_wire()))
+        wire = exc.to_wire()
+        if exc.key == "audio.errors.corrupt_file" and _out_of_memory():
+            wire.update(
+                key="audio.errors.too_much_memory", params={}
+            )  # the decoder failed for want of memory
+        conn.send(("error", wire))
     except MemoryError:
         cls = FAILURE_KEYS[task][0]
         conn.send(("error", {"cls": cls, "key": "audio.errors.too_much_memory", "params": {}}))
     except Exception as exc:  # a decoder's or encoder's own error: the input, not the engine, failed
         cls, key = FAILURE_KEYS[task]
+        if _out_of_memory():
+            # Libraries report a failed allocation in their own words (an OSError, a RuntimeError
+            # "System error"...): if memory is exhausted right now, that is what went wrong.
+            key = "audio.errors.too_much_memory"
         conn.send(("error", {"cls": cls, "key": key, "params": {}, "detail": repr(exc)[:500]}))
     finally:
         conn.close()

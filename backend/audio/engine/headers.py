@@ -32,6 +32,7 @@ class Declared:
     is_float: bool = False
     frames: int | None = None  # exact sample frames, when the header states them
     min_frames: int | None = None  # frames that must at least decode (a cut file decodes fewer)
+    md5: bytes | None = None  # FLAC: MD5 of the decoded samples, when the encoder recorded it
 
 
 def check(path: Path, fmt: str, limits: EngineLimits) -> Declared:
@@ -48,6 +49,8 @@ def check(path: Path, fmt: str, limits: EngineLimits) -> Declared:
                 declared = _mp3(fh, size)
             case "ogg" | "opus":
                 declared = _ogg(fh, size, fmt)
+            case "m4a":
+                declared = _mp4(fh, size)
             case _:
                 declared = Declared()
     _judge(declared, limits)
@@ -221,7 +224,8 @@ def _flac(fh, size: int) -> Declared:
                 raise IngestError("audio.errors.unsupported_sample_rate", rate=0)
             if bps not in (8, 12, 16, 20, 24, 32):
                 raise IngestError("audio.errors.unsupported_encoding", detail=f"flac {bps} bits")
-            info = Declared(channels, rate, bps, False, frames=total or None)
+            md5 = body[18:34]
+            info = Declared(channels, rate, bps, False, frames=total or None, md5=md5 if any(md5) else None)
         elif info is None:
             raise _corrupt("STREAMINFO must come first")
         pos += 4 + length
@@ -267,8 +271,9 @@ def _mp3(fh, size: int) -> Declared:
         cursor += 4
     if flags & 0x2 and len(frame) >= cursor + 4:
         stream_bytes = struct.unpack_from(">I", frame, cursor)[0]
-        # The tag states the length of the MPEG stream: a file shorter than that was cut.
-        if start + stream_bytes > size + 1024:
+        # The tag states the length of the MPEG stream (ID3 tags excluded): a file shorter than
+        # that was cut. A trailing ID3v1 tag only makes the file longer.
+        if start + stream_bytes > size:
             raise _truncated()
     samples = 1152 if mpeg1 else 576
     return Declared(
@@ -302,9 +307,43 @@ def _ogg(fh, size: int, fmt: str) -> Declared:
     page = tail[last : last + 27]
     if not page[5] & 0x04:
         raise _truncated()
+    # The last page must also be whole: its lacing table says how long its body is.
+    segments_at = last + 27
+    lacing = tail[segments_at : segments_at + page[26]]
+    if len(lacing) < page[26] or segments_at + page[26] + sum(lacing) > len(tail):
+        raise _truncated()
     granule = struct.unpack_from("<q", page, 6)[0]
     if granule < 0:
         raise _corrupt("granule")
     frames = granule if fmt == "ogg" else max(0, granule - struct.unpack_from("<H", packet, 10)[0])
     # The granule of the last page counts samples at the decoding rate: 48 kHz for Opus.
     return Declared(channels, rate, None, False, min_frames=max(0, frames - rate // 10))
+
+
+def _mp4(fh, size: int) -> Declared:
+    """Walk the top-level boxes: each must fit in the file, and the index (``moov``) must be there."""
+    pos = 0
+    seen = set()
+    for _ in range(_MAX_CHUNKS):
+        if pos == size:
+            break
+        fh.seek(pos)
+        header = fh.read(16)
+        if len(header) < 8:
+            raise _truncated()
+        box_size, kind = struct.unpack(">I4s", header[:8])
+        if box_size == 1:
+            if len(header) < 16:
+                raise _truncated()
+            box_size = struct.unpack(">Q", header[8:16])[0]
+        elif box_size == 0:
+            box_size = size - pos  # to the end of the file
+        if box_size < 8:
+            raise _corrupt("mp4 box")
+        if pos + box_size > size:
+            raise _truncated()
+        seen.add(kind)
+        pos += box_size
+    if b"moov" not in seen:
+        raise _corrupt("no moov box")
+    return Declared()
