@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import soundfile
 from pedalboard import Resample
 from pedalboard.io import AudioFile
 
@@ -115,15 +116,45 @@ def _tags(tags: Any) -> tuple[str, str]:
     return values[0], values[1]
 
 
-def _quantize_16(block: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """TPDF-dithered 16-bit values, expressed as floats the encoder maps back exactly.
+def _quantize(block: np.ndarray, bits: int, rng: np.random.Generator | None) -> np.ndarray:
+    """Integer samples on a ``bits`` grid, left-justified in int32 (frames, channels): rounded,
+    TPDF-dithered first when ``rng`` is given, clipped to full scale."""
+    top = 2.0 ** (bits - 1)
+    scaled = block.astype(np.float64) * top
+    if rng is not None:
+        scaled += rng.random(block.shape) - rng.random(block.shape)
+    ints = np.clip(np.round(scaled), -top, top - 1).astype(np.int64)
+    return (ints << (32 - bits)).astype(np.int32).T
 
-    JUCE converts a float v to 16 bits as ``round(v * (2^31 - 1)) >> 16``; the centre of the
-    bucket for integer k, (2k + 1) / 2^16, is exact in float32 and lands on k.
+
+class _PcmWriter:
+    """WAV and FLAC through libsndfile, from integers we computed ourselves.
+
+    pedalboard's writer maps a float to an integer with a floor (measured: ``round(v * (2^31-1))
+    >> (32 - bits)``), a half-step bias; here every sample is rounded (and dithered at 16 bits)
+    exactly as intended, and float32 WAV keeps the rendered samples bit for bit.
     """
-    dither = rng.random(block.shape) - rng.random(block.shape)
-    k = np.clip(np.round(block.astype(np.float64) * 32768.0 + dither), -32768, 32767)
-    return ((2.0 * k + 1.0) / 65536.0).astype(np.float32)
+
+    def __init__(self, path: Path, spec: ExportSpec, channels: int) -> None:
+        depth = spec.bit_depth or 24
+        subtype = {16: "PCM_16", 24: "PCM_24", 32: "FLOAT"}[depth]
+        self._file = soundfile.SoundFile(
+            str(path), "w", spec.sample_rate, channels, subtype=subtype, format=spec.fmt.upper()
+        )
+        self._depth = depth
+        self._rng = np.random.default_rng(_DITHER_SEED) if depth == 16 else None
+
+    def __enter__(self) -> _PcmWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._file.close()
+
+    def write(self, block: np.ndarray) -> None:
+        if self._depth == 32:
+            self._file.write(np.ascontiguousarray(block.T, dtype=np.float32))
+        else:
+            self._file.write(_quantize(block, self._depth, self._rng))
 
 
 def export_file(
@@ -141,20 +172,18 @@ def export_file(
         if reader.samplerate != spec.sample_rate:
             stream = reader.resampled_to(spec.sample_rate, Resample.Quality.WindowedSinc64)
         target_frames = stream.frames
-        options: dict[str, Any] = {"quality": spec.quality} if spec.quality else {}
-        depth = spec.bit_depth or 16
-        rng = np.random.default_rng(_DITHER_SEED)
         with atomic_path(out_path) as tmp:
-            with AudioFile(str(tmp), "w", spec.sample_rate, channels, bit_depth=depth, **options) as writer:
+            writer: Any
+            if spec.fmt in ("wav", "flac"):
+                writer = _PcmWriter(tmp, spec, channels)
+            else:  # MP3 (LAME) and Ogg Vorbis: pedalboard's encoders
+                writer = AudioFile(str(tmp), "w", spec.sample_rate, channels, quality=spec.quality)
+            with writer:
                 done = 0
                 while True:
                     block = stream.read(_BLOCK)
                     if block.shape[1] == 0:
                         break
-                    if spec.fmt in ("wav", "flac") and depth < 32:
-                        block = np.clip(block, -1.0, 1.0)
-                        if depth == 16:
-                            block = _quantize_16(block, rng)
                     writer.write(block)
                     done += block.shape[1]
                     if progress is not None:

@@ -132,7 +132,7 @@ def _wav(fh, size: int) -> Declared:
     else:
         raise IngestError("audio.errors.unsupported_encoding", detail=f"wav tag {tag}, {bits} bits")
     if channels == 0 or align != channels * bits // 8:
-        raise IngestError("audio.errors.invalid_header", detail="block align", max_channels=0)
+        raise IngestError("audio.errors.invalid_header", detail="block align")
     if data_size == 0:
         raise IngestError("audio.errors.no_audio")
     frames = data_size // align
@@ -191,7 +191,7 @@ def _aiff(fh, size: int) -> Declared:
     if not (0 < rate < 1e7) or rate != rate:
         raise IngestError("audio.errors.unsupported_sample_rate", rate=0)
     if channels <= 0:
-        raise IngestError("audio.errors.invalid_header", detail="channels", max_channels=0)
+        raise IngestError("audio.errors.invalid_header", detail="channels")
     if frames == 0:
         raise IngestError("audio.errors.no_audio")
     if ssnd_bytes is None or ssnd_bytes < frames * channels * (bits // 8):

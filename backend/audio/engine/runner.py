@@ -288,9 +288,15 @@ async def _ingest_child(
     )
 
 
-def _check_sources(document: dict[str, Any], sources: dict[str, Path]) -> Project:
+def _check_sources(
+    document: dict[str, Any], sources: dict[str, Path], *, audible_only: bool = False
+) -> Project:
+    """The parsed project, once every clip (of the audible tracks only, for a render) has a source."""
     project = parse_project(document)
+    needed = {t.id for t in (project.audible_tracks() if audible_only else project.tracks)}
     for t_index, track in enumerate(project.tracks):
+        if track.id not in needed:
+            continue
         for c_index, clip in enumerate(track.clips):
             if clip.asset_id not in sources:
                 raise EngineError(
@@ -314,7 +320,7 @@ async def render(
 ) -> RenderResult:
     """Render the project to a float32 WAV at ``out_path`` (and stems into ``stems_dir``)."""
     limits = limits or DEFAULT_LIMITS
-    project = _check_sources(document, sources)
+    project = _check_sources(document, sources, audible_only=True)
     if project.end_seconds(project.audible_tracks()) <= 0:
         raise EngineError("audio.errors.nothing_to_render", field="tracks")
     if sample_rate is not None and sample_rate not in SAMPLE_RATES:

@@ -100,8 +100,9 @@ async def test_24_bit_96_khz_wav_and_flac_are_what_they_claim_and_identical(tmp_
     assert np.array_equal(wav_samples, flac_samples), "FLAC decodes bit-identical to the 24-bit WAV"
     as_24 = (wav_samples >> 8).T.astype(np.float64)
     assert as_24.shape == mix.shape
-    # Each sample is the rendered float quantised to 24 bits (within one step, no dither at 24).
-    assert np.max(np.abs(as_24 - np.clip(mix, -1, 1) * 2**23)) <= 1.0
+    # Each sample is the rendered float rounded to 24 bits (no dither at 24).
+    expected = np.clip(np.round(mix.astype(np.float64) * 2**23), -(2**23), 2**23 - 1)
+    assert np.array_equal(as_24, expected)
     for path in (wav.path, flac.path):
         with soundfile.SoundFile(str(path)) as f:
             assert (f.title, f.artist) == (TAGS["title"], TAGS["artist"])
