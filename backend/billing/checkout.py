@@ -109,10 +109,10 @@ async def start(actor: Actor, subject: Subject, request: CheckoutRequest) -> str
             row,
             lambda options: stripe.v1.checkout.sessions.create_async(params=params, options=options),  # type: ignore[arg-type]
         )
-        current = await stripe.v1.checkout.sessions.retrieve_async(session.id)
-        if current.status == "open" and current.url:
+        opened = await stripe.v1.checkout.sessions.retrieve_async(session.id)
+        if opened.status == "open" and opened.url:
             await _expire_others(customer["stripe_id"], session.id)
-            return str(current.url)
+            return str(opened.url)
         # The reused session was paid or expired meanwhile: this is a new request after all.
         await idempotency.give_up(row["id"])
     raise DomainError("billing.errors.checkout_closed")
