@@ -354,3 +354,18 @@ async def test_the_upgrade_prompt_speaks_every_language(client, make_user, local
         data={"_csrf_token": token, "format": "wav", "sample_rate": "96000", "bit_depth": "16"},
     )
     assert refused.status_code == 402 and text in refused.text
+
+
+async def test_delete_a_project_from_the_studio(client, make_user):
+    user = await make_user("ada@example.com")
+    await log_in(client, "ada@example.com")
+    ids = await _studio_with_content(client, user)
+    studio = await client.get(f"/projects/{ids['project']}")
+    assert 'data-testid="project-delete"' in studio.text
+    token = await csrf_token(client, f"/projects/{ids['project']}")
+    response = await client.post(f"/projects/{ids['project']}/delete", data={"_csrf_token": token})
+    assert response.status_code == 303 and response.headers["location"] == "/projects"
+    listing = await client.get("/projects")
+    assert "Night drive" in listing.text  # the flash names it
+    assert 'data-testid="project-item"' not in listing.text
+    assert await Project.count() == 0
