@@ -64,9 +64,13 @@ async def press_kit_page(request: Request[Any, Any, Any], at_handle: FromPath[st
 @get("/{at_handle:str}/avatar", name="profile_avatar", cache=False)
 async def profile_avatar(request: Request[Any, Any, Any], at_handle: FromPath[str]) -> Redirect:
     """A stable address for the avatar (Open Graph needs one); it redirects to a signed URL."""
+    from backend.core.errors import NotFound
     from backend.social import services as social
 
-    user = await social.profiles.user_by_handle(handle_of(at_handle))
+    try:
+        user = await social.profiles.user_by_handle(handle_of(at_handle))
+    except NotFound:
+        raise NotFoundException() from None
     profile = await social.profiles.profile_for(user["id"])
     if not profile["avatar_key"]:
         raise NotFoundException()
