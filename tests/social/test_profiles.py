@@ -11,7 +11,8 @@ from PIL import Image
 from backend.core import clock
 from backend.core.storage import storage
 from backend.social import follows, plays
-from backend.social.tables import Follow, Image as ImageRow, Profile
+from backend.social.tables import Follow, Profile
+from backend.social.tables import Image as ImageRow
 from tests.fixtures import actor_of, gql, log_in
 from tests.social.helpers import quick_release, settle, upload
 
