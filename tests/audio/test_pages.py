@@ -151,6 +151,7 @@ async def test_htmx_change_returns_the_studio_and_a_stale_revision_shows_the_fre
         },
     )
     assert ok.status_code == 200 and 'data-revision="5"' in ok.text and "<html" not in ok.text
+    assert 'id="render-freshness"' not in ok.text  # nothing rendered yet, so nothing to mark stale
     stale = await client.post(
         url,
         headers=HX,
@@ -308,6 +309,20 @@ async def test_render_and_export_from_the_studio_page(client, make_user, workers
         and 'data-testid="meter-lufs"' in done.text
     )
     assert 'data-current="true"' in done.text
+    # An edit afterwards tells the mix panel (swapped out of band) that it is now outdated.
+    edited = await client.post(
+        f"/projects/{project['id']}/ops",
+        headers=HX,
+        data={
+            "_csrf_token": token,
+            "base_revision": "2",
+            "op": "set_master",
+            "field": "gain_db",
+            "value": "-2",
+        },
+    )
+    assert edited.status_code == 200
+    assert re.search(r'id="render-freshness"[^>]*data-current="false"[^>]*hx-swap-oob="true"', edited.text)
 
     # Free plan: FLAC shows the upgrade prompt (HTTP 402), never a bare error.
     refused = await client.post(

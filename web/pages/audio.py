@@ -501,7 +501,7 @@ async def studio_ops(request: Request[Any, Any, Any], project_id: FromPath[str])
         )
     if not is_htmx(request):
         return redirect(_studio_url(request, project_id))
-    return await _studio(request, project_id)
+    return await _studio(request, project_id, oob=True)
 
 
 def _payload_of(op: dict[str, Any]) -> dict[str, Any]:
