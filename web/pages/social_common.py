@@ -106,3 +106,8 @@ def credits_text(credits: list[dict[str, Any]]) -> str:
         who = f"@{credit['profile']['handle']}" if credit.get("profile") else credit["name"]
         lines.append(f"{credit['role']}: {who}")
     return "\n".join(lines)
+
+
+def form_values(form: Any, name: str) -> list[str]:
+    """Every value of a repeated field (checkboxes, multi-selects); none when it is absent."""
+    return [v for v in form.getall(name, []) if isinstance(v, str)] if hasattr(form, "getall") else []

@@ -8,10 +8,11 @@ from typing import Any
 from litestar import Request, Response, get, post
 
 from web import sessions
-from web.forms import form_list, payload, redirect, split_errors
+from web.forms import payload, redirect, split_errors
 from web.live import live_fragments
 from web.operations import OpResult, query, run_operation
 from web.pages.accounts import login_redirect
+from web.pages.social_common import form_values
 from web.render import page_context, render, render_fragment
 
 TEMPLATE = "social/_notifications.html"
@@ -62,7 +63,7 @@ async def mark_read(request: Request[Any, Any, Any]) -> Response[Any]:
         return login_redirect(request)
     raw = await request.form()
     everything = raw.get("all") == "1"
-    ids = form_list(raw, "id")
+    ids = form_values(raw, "id")
     data = payload(
         await run_operation(request, "MarkNotificationsRead", {"ids": ids or None, "all": everything}),
         "markNotificationsRead",
@@ -101,7 +102,7 @@ async def notification_settings_submit(request: Request[Any, Any, Any]) -> Respo
         return login_redirect(request)
     raw = await request.form()
     kinds = ("release", "follow", "comment", "like", "repost", "verification")
-    app_on, email_on = set(form_list(raw, "app")), set(form_list(raw, "email"))
+    app_on, email_on = set(form_values(raw, "app")), set(form_values(raw, "email"))
     variables = {
         "input": {
             "appOff": [k for k in kinds if k not in app_on],

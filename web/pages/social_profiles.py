@@ -12,10 +12,10 @@ from litestar.response import Redirect
 
 from backend.core.storage import signed_url
 from web import sessions
-from web.forms import form_data, form_list, payload, redirect, split_errors
+from web.forms import form_data, payload, redirect, split_errors
 from web.operations import query, run_operation
 from web.pages.accounts import login_redirect
-from web.pages.social_common import back, flash_payload_errors, handle_of, profile_path
+from web.pages.social_common import back, flash_payload_errors, form_values, handle_of, profile_path
 from web.render import page_context, render
 
 
@@ -158,7 +158,7 @@ async def profile_settings_submit(request: Request[Any, Any, Any]) -> Response[A
         return login_redirect(request)
     raw = await request.form()
     form = {k: v for k, v in raw.items() if isinstance(v, str)}
-    labels, urls = form_list(raw, "link_label"), form_list(raw, "link_url")
+    labels, urls = form_values(raw, "link_label"), form_values(raw, "link_url")
     links = [
         {"label": label, "url": url}
         for label, url in zip(labels, urls, strict=False)
@@ -168,12 +168,12 @@ async def profile_settings_submit(request: Request[Any, Any, Any]) -> Response[A
         "bio": form.get("bio", ""),
         "location": form.get("location", ""),
         "links": links,
-        "genres": form_list(raw, "genres"),
+        "genres": form_values(raw, "genres"),
         "themeColor": form.get("theme_color", ""),
         "layout": (form.get("layout") or "classic").upper(),
         "pressBio": form.get("press_bio", ""),
         "pressContact": form.get("press_contact", ""),
-        "pressReleaseIds": form_list(raw, "press_releases"),
+        "pressReleaseIds": form_values(raw, "press_releases"),
     }
     if values["layout"] not in ("CLASSIC", "SPOTLIGHT", "MINIMAL"):
         values["layout"] = "CLASSIC"

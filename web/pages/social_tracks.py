@@ -13,12 +13,13 @@ from litestar.response import Redirect
 from backend.core.settings import get_settings
 from backend.core.storage import signed_url
 from web import sessions
-from web.forms import form_data, form_list, payload, redirect, split_errors
+from web.forms import form_data, payload, redirect, split_errors
 from web.operations import query, run_operation
 from web.pages.accounts import login_redirect
 from web.pages.social_common import (
     credits_text,
     flash_payload_errors,
+    form_values,
     mint_listener,
     parse_credits,
     parse_local,
@@ -83,7 +84,7 @@ async def publish_submit(request: Request[Any, Any, Any]) -> Response[Any]:
         return login_redirect(request)
     raw = await request.form()
     form: dict[str, Any] = {k: v for k, v in raw.items() if isinstance(v, str) and k != "_csrf_token"}
-    form["tags"] = form_list(raw, "tags")
+    form["tags"] = form_values(raw, "tags")
     publish_at, schedule_error = parse_local(form.get("publish_at", ""), page.time_zone)
     if schedule_error:
         return await _publish_page(request, 422, errors={"publishAt": schedule_error}, form=form)
@@ -296,7 +297,7 @@ async def edit_submit(request: Request[Any, Any, Any], track_id: FromPath[str]) 
         return login_redirect(request)
     raw = await request.form()
     form: dict[str, Any] = {k: v for k, v in raw.items() if isinstance(v, str) and k != "_csrf_token"}
-    form["tags"] = form_list(raw, "tags")
+    form["tags"] = form_values(raw, "tags")
     publish_at, schedule_error = parse_local(form.get("publish_at", ""), page.time_zone)
     if schedule_error:
         return await _edit_page(request, track_id, 422, errors={"publishAt": schedule_error}, form=form)
