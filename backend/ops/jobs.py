@@ -45,4 +45,9 @@ async def probe_money(ctx: JobContext, seconds: float = 0.0, steps: int = 10) ->
     return await _probe(ctx, seconds, steps)
 
 
-PROBES = {"default": "ops.probe", "audio": "ops.probe_audio", "moderation": "ops.probe_moderation", "money": "ops.probe_money"}
+PROBES = {
+    "default": "ops.probe",
+    "audio": "ops.probe_audio",
+    "moderation": "ops.probe_moderation",
+    "money": "ops.probe_money",
+}
