@@ -148,8 +148,13 @@ def entry(conn: Connection, task: str, kwargs: dict[str, Any], limits: tuple[int
         result = TASKS[task](progress, **kwargs)
         # Peak resident memory of this child (Linux reports kilobytes). It includes the pages of
         # the preloaded libraries shared with the forkserver, so ``rss_start_mb`` is given too.
-        result["rss_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1000
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        result["rss_peak_mb"] = usage.ru_maxrss / 1000
         result["rss_start_mb"] = start_mb
+        # CPU time of the job (its own and that of what it ran, e.g. ffmpeg): on a shared machine
+        # wall-clock time measures the neighbours as much as the work.
+        spawned = resource.getrusage(resource.RUSAGE_CHILDREN)
+        result["cpu_seconds"] = usage.ru_utime + usage.ru_stime + spawned.ru_utime + spawned.ru_stime
         conn.send(("ok", result))
     except EngineError as exc:
         wire = exc.to_wire()

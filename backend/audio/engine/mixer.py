@@ -100,8 +100,15 @@ class ClipReader:
             audio = np.repeat(audio, 2, axis=0)
         elif audio.shape[0] > 2:
             audio = audio[:2]
-        env = self._envelope(lo - self.p.start, got)
-        out[:, lo - block_start : lo - block_start + got] += audio * env
+        target = out[:, lo - block_start : lo - block_start + got]
+        if self._flat(lo - self.p.start, got):
+            target += audio if self.p.gain == 1.0 else audio * np.float32(self.p.gain)
+        else:
+            target += audio * self._envelope(lo - self.p.start, got)
+
+    def _flat(self, first: int, count: int) -> bool:
+        """True when frames [first, first+count) of the clip lie outside both fades."""
+        return first >= self.p.fade_in and first + count <= self.p.length - self.p.fade_out
 
     def _envelope(self, first: int, count: int) -> np.ndarray:
         """Clip gain times linear fade-in and fade-out ramps, for clip frames [first, first+count)."""
@@ -169,12 +176,16 @@ class TrackVoice:
                 # internal buffers hold only silence, so alignment is kept (see chain.py).
                 self._append(np.zeros((CHANNELS, size), dtype=np.float32))
                 continue
+            playing = dry is not None
             if dry is None:
                 dry = np.zeros((CHANNELS, size), dtype=np.float32)
             wet = self.chain.push(dry) if not self.chain.empty else dry
             if wet.shape[1]:
-                loud = float(np.max(np.abs(wet))) >= QUIET or float(np.max(np.abs(dry))) >= QUIET
-                self._quiet_frames = 0 if loud else self._quiet_frames + wet.shape[1]
+                if playing:
+                    self._quiet_frames = 0  # a clip sounds: no need to look at the levels
+                elif self.chain.can_idle:
+                    loud = float(np.max(np.abs(wet))) >= QUIET
+                    self._quiet_frames = 0 if loud else self._quiet_frames + wet.shape[1]
                 self._append(wet)
         return self._pop(n) * self.out_gain
 

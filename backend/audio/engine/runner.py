@@ -67,8 +67,10 @@ class RenderResult:
     lufs: float
     true_peak_dbtp: float
     stems: dict[str, Path]
-    # Peak resident memory of the render's child, preloaded libraries included (diagnostics).
+    # Diagnostics: peak resident memory of the render's child (preloaded libraries included) and
+    # the CPU seconds it used.
     peak_memory_mb: float = 0.0
+    cpu_seconds: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,6 +357,7 @@ async def render(
         true_peak_dbtp=result["true_peak_dbtp"],
         stems={k: Path(v) for k, v in result["stems"].items()},
         peak_memory_mb=result["rss_peak_mb"],
+        cpu_seconds=result["cpu_seconds"],
     )
 
 
