@@ -59,7 +59,8 @@ FAMILIES: tuple[Family, ...] = tuple(
     )
 )
 
-_AI = frozenset({"reel", "jig", "hornpipe", "folk_song", "chorale", "renaissance_polyphony"})
+# The models music intelligence trains (see backend/intelligence/catalogue.py: the same ids).
+_AI = frozenset({"reel", "jig", "hornpipe", "strathspey", "chorale", "folk_german", "folk_chinese"})
 
 # (family, genre ids) in display order.
 _TREE: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -69,8 +70,11 @@ _TREE: tuple[tuple[str, tuple[str, ...]], ...] = (
             "reel",
             "jig",
             "hornpipe",
+            "strathspey",
             "air",
             "folk_song",
+            "folk_german",
+            "folk_chinese",
             "celtic",
             "polka",
             "waltz",
