@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import struct
 from pathlib import Path
 
 FORMATS: tuple[str, ...] = ("wav", "aiff", "flac", "mp3", "ogg", "m4a", "opus", "mid")
@@ -126,7 +125,3 @@ def mp3_frame_at(data: bytes, pos: int) -> int | None:
     rate = _MP3_RATES[version][rate_index]
     padding = (b2 >> 1) & 0x01
     return (144 if mpeg1 else 72) * bitrate // rate + padding
-
-
-def read_u32le(data: bytes, pos: int) -> int:
-    return int(struct.unpack_from("<I", data, pos)[0])

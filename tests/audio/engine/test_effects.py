@@ -115,3 +115,19 @@ def test_document_errors_point_into_the_document():
     with pytest.raises(EngineError) as caught:
         parse_project({"sample_rate": 22050})
     assert caught.value.field == "sample_rate"
+
+
+def test_every_effect_and_parameter_has_a_label_in_every_locale():
+    """The labels are the domain's strings (``audio.effects.<type>.<param>``); the menu is ours."""
+    from pathlib import Path
+
+    import yaml
+
+    translations = Path(__file__).resolve().parents[3] / "translations"
+    for locale in ("en", "es", "pt-BR", "de", "ja"):
+        catalogue = yaml.safe_load((translations / f"audio.{locale}.yml").read_text(encoding="utf-8"))
+        labels = catalogue.get("effects", {})
+        for effect_type, spec in EFFECTS.items():
+            assert labels.get(effect_type, {}).get("title"), (locale, spec.label_key)
+            for p in spec.params:
+                assert labels[effect_type].get(p.name), (locale, p.label_key(effect_type))
