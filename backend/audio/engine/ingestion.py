@@ -5,9 +5,10 @@ Writes into ``work_dir``: ``original.<ext>`` (the upload, byte for byte), ``deco
 Reads the source once, in blocks, so memory does not grow with the file's length.
 
 The decoded copy keeps what the source holds: 16/24-bit integer sources become FLAC at that
-depth (8-bit becomes 16); float and 32-bit integer sources become a float32 WAV (FLAC has no
-float and pedalboard writes it at 16/24 bits only); lossy sources become 24-bit FLAC, their rare
-overshoots past full scale clipped to it.
+depth, sample for sample (8-bit becomes 16); float and 32-bit integer sources become a float32 WAV
+(FLAC holds no floats, and 32-bit FLAC is not widely decoded); lossy sources become 24-bit FLAC,
+their rare overshoots past full scale clipped to it. Decoders: libsndfile for WAV/AIFF/FLAC (exact
+integers), pedalboard for MP3/Ogg Vorbis, ffmpeg for M4A and Opus.
 """
 
 from __future__ import annotations
