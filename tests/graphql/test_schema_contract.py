@@ -28,3 +28,13 @@ def test_every_page_operation_is_named_unique_and_valid():
     for path in OPERATIONS_DIR.rglob("*.graphql"):
         errors = validate(schema, parse(path.read_text()))
         assert not errors, f"{path}: {errors}"
+
+
+def test_partner_examples_are_valid_against_the_schema():
+    from backend.graphql.schema import get_schema
+    from graphql import validate
+
+    examples = sorted((REPO / "graphql" / "examples").glob("*.graphql"))
+    assert examples
+    for path in examples:
+        assert not validate(get_schema()._schema, parse(path.read_text())), path
