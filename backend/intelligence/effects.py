@@ -96,4 +96,6 @@ MIX = MappingProxyType(
 def studio_effects(chain_name: str, part: str, id_of: Any) -> list[dict[str, Any]]:
     """The chain as studio effect objects ``{id, type, params, bypass}``."""
     chain = CHAINS.get(chain_name, CHAINS["parlour"])[part]
-    return [{"id": id_of(), "type": kind, "params": dict(params), "bypass": False} for kind, params in chain]
+    return [
+        {"id": id_of("fx"), "type": kind, "params": dict(params), "bypass": False} for kind, params in chain
+    ]

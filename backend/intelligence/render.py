@@ -72,13 +72,14 @@ def studio_tracks(
     id_of: Any,
     names: Mapping[str, str],
 ) -> list[dict[str, Any]]:
-    """Tracks in the studio document's shape: one clip each, the genre's chain, pan and level."""
+    """Tracks in the studio document's shape: one clip each, the genre's chain, pan and level.
+    ``id_of(prefix)`` makes ids the studio accepts (``trk_…``, ``clp_…``, ``fx_…``)."""
     colors = {"melody": "#7c5cff", "harmony": "#22d3ee", "bass": "#34d399", "drums": "#fbbf24"}
     tracks = []
     for r in rendered:
         tracks.append(
             {
-                "id": id_of(),
+                "id": id_of("trk"),
                 "name": names.get(r.part, r.part),
                 "color": colors[r.part],
                 "gain_db": MIX[r.part]["gain_db"],
@@ -88,7 +89,7 @@ def studio_tracks(
                 "effects": studio_effects(chain, r.part, id_of),
                 "clips": [
                     {
-                        "id": id_of(),
+                        "id": id_of("clp"),
                         "asset_id": asset_ids[r.part],
                         "start": 0.0,
                         "offset": 0.0,

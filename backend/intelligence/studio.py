@@ -26,7 +26,7 @@ from backend.intelligence.render import RenderedPart, studio_tracks
 READY_WITHIN_SECONDS = 45.0
 
 
-def op_id(prefix: str = "gen") -> str:
+def op_id(prefix: str) -> str:
     return f"{prefix}_" + secrets.token_hex(8)
 
 

@@ -66,11 +66,13 @@ def test_twenty_pieces_sound_like_their_genre(code):
         quarters += piece.length / GRID
     hist /= hist.sum()
     prof = trained()[code].manifest["profile"]
+
     def by_mode(m):
         return np.array(
             m.manifest["profile"]["pitch_class_histogram_by_mode"].get(c.mode)
             or m.manifest["profile"]["pitch_class_histogram"]
         )  # noqa: E731
+
     own = jensenshannon(hist, by_mode(trained()[code]))
     for other, genre in GENRES.items():
         if genre.family != GENRES[code].family:
