@@ -29,6 +29,7 @@ from backend.core.storage import storage
 log = logging.getLogger(__name__)
 
 WAIT_STEP = 0.2  # seconds between looks at a render another job is producing
+# Progress is reported without a message: the job bar shows it to users as is, in any language.
 
 
 async def _maybe_await(value: Any) -> Any:
@@ -108,17 +109,22 @@ async def ingest_asset(ctx: JobContext, asset_id: str) -> dict[str, Any]:
     if upload is None or not storage().exists(upload["storage_key"]):
         await _fail_asset(asset, "audio.errors.upload_missing")
         raise DomainError("audio.errors.upload_missing")
-    await ctx.progress(0.05, "decoding")
+    await ctx.progress(0.05)
     try:
         with tempfile.TemporaryDirectory(prefix="ingest-") as tmp:
             work = Path(tmp)
             try:
-                result = await _call(_runner().ingest, storage().local_path(upload["storage_key"]), work)
+                result = await _call(
+                    _runner().ingest,
+                    storage().local_path(upload["storage_key"]),
+                    work,
+                    on_progress=lambda fraction: ctx.progress(0.05 + 0.7 * fraction),
+                )
             except DomainError as exc:
                 # A file we can't read: final, whatever attempt this is.
                 await _fail_asset(asset, exc.key)
                 raise
-            await ctx.progress(0.8, "storing")
+            await ctx.progress(0.8)
             stored = await _store_ingest_files(asset, result)
             await _finish_asset(ctx, asset, result, stored)
     except (DomainError, JobCancelled, asyncio.CancelledError):
@@ -238,7 +244,7 @@ async def produce_render(
         # Someone else is rendering it: show their progress as ours until it ends.
         holder = await jobs.get_job(render["claimed_by"]) if render["claimed_by"] else None
         fraction = float(holder["progress"]) if holder else 0.0
-        await ctx.progress(low + (high - low) * fraction * 0.99, "waiting for the mix")
+        await ctx.progress(low + (high - low) * fraction * 0.99)
         await asyncio.sleep(WAIT_STEP)
 
 
@@ -259,7 +265,7 @@ async def _render(ctx: JobContext, render: dict[str, Any], span: tuple[float, fl
         sources[asset_id] = storage().local_path(row["decoded_key"])
 
     async def on_progress(fraction: float) -> None:
-        await ctx.progress(low + (high - low) * 0.9 * max(0.0, min(1.0, float(fraction))), "rendering")
+        await ctx.progress(low + (high - low) * 0.9 * max(0.0, min(1.0, float(fraction))))
 
     async def cancelled() -> bool:
         return await is_cancelled(render["public_id"]) or await ctx.cancelled()
@@ -284,7 +290,7 @@ async def _render(ctx: JobContext, render: dict[str, Any], span: tuple[float, fl
             )
             if await cancelled():
                 raise JobCancelled(ctx.id)
-            await ctx.progress(low + (high - low) * 0.92, "encoding preview")
+            await ctx.progress(low + (high - low) * 0.92)
             preview = work / "preview.mp3"
             await _call(
                 runner.export,
@@ -418,11 +424,11 @@ async def export_mix(ctx: JobContext, export_id: str) -> dict[str, Any]:
                 if render_row is None:
                     raise RenderStopped("audio.errors.render_not_found")
                 render = await produce_render(ctx, render_row["public_id"], (0.0, 0.75))
-                await ctx.progress(0.8, "encoding")
+                await ctx.progress(0.8)
                 mix = storage().local_path(render["mix_key"])
 
                 async def encoding(fraction: float) -> None:
-                    await ctx.progress(0.8 + 0.19 * fraction, "encoding")
+                    await ctx.progress(0.8 + 0.19 * fraction)
 
                 watch = {"on_progress": encoding, "is_cancelled": ctx.cancelled}
                 if fmt == "stems":
@@ -498,7 +504,7 @@ async def _export_dawproject(
         if row is None or row["status"] != "ready":
             raise DomainError("audio.errors.asset_missing")
         sources[asset_id] = storage().local_path(row["decoded_key"])
-    await ctx.progress(0.2, "packing")
+    await ctx.progress(0.2)
     result = await _call(
         runner.export_dawproject, document, sources, out, title=tags["title"], artist=tags["artist"]
     )
