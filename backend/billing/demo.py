@@ -88,5 +88,7 @@ async def seed_subscription() -> dict[str, Any]:
         ),
         subject=subject.key,
     )
-    await sync.sync_subscription(created.id)
+    change = await sync.sync_subscription(created.id)
+    if change is not None and change.after["latest_invoice_id"]:
+        await sync.sync_invoice(change.after["latest_invoice_id"])
     return {"subscription": created.id}
