@@ -221,19 +221,15 @@ async def _main(work: Path) -> None:
         for i, path in enumerate(files):
             _synth(path, audio_seconds, rate, seed=i)
         wall, result = await _engine(files, rate, work / f"engine{rate}.wav", audio_seconds, TRACKS)
-        label = f"engine {TRACKS}×{MINUTES:.0f} min, {rate // 1000} kHz" + (
-            " / 24-bit src" if rate == 96000 else ""
-        )
-        print(_row(label + ", FX + master", audio_seconds, wall, result.peak_memory_mb), flush=True)
-        wall, peak = _sox(files, work / f"sox{rate}.wav")
-        print(
-            _row(f"sox -m, compand+equalizer+reverb, {rate // 1000} kHz", audio_seconds, wall, peak),
-            flush=True,
-        )
-        wall, peak = _ffmpeg(files, work / f"ffmpeg{rate}.wav")
-        print(
-            _row(f"ffmpeg amix (plain mix, no FX), {rate // 1000} kHz", audio_seconds, wall, peak), flush=True
-        )
+        source = " / 24-bit src" if rate == 96000 else ""
+        label = f"engine {TRACKS}x{MINUTES:.0f} min, {rate // 1000} kHz{source}, FX+master"
+        print(_row(label, audio_seconds, wall, result.cpu_seconds, result.peak_memory_mb), flush=True)
+        wall, cpu, peak = _sox(files, work / f"sox{rate}.wav")
+        label = f"sox -m, compand+equalizer+reverb, {rate // 1000} kHz"
+        print(_row(label, audio_seconds, wall, cpu, peak), flush=True)
+        wall, cpu, peak = _ffmpeg(files, work / f"ffmpeg{rate}.wav")
+        label = f"ffmpeg amix (plain mix, no FX), {rate // 1000} kHz"
+        print(_row(label, audio_seconds, wall, cpu, peak), flush=True)
         for path in (work / f"engine{rate}.wav", work / f"sox{rate}.wav", work / f"ffmpeg{rate}.wav"):
             path.unlink(missing_ok=True)
         if rate == 48000:
@@ -251,14 +247,8 @@ async def _main(work: Path) -> None:
     shutil.rmtree(work / "src96000")
     big_seconds = BIG_MINUTES * 60
     wall, result = await _engine(loop_files, 96000, work / "big.wav", big_seconds, BIG_TRACKS, loop=30.0)
-    print(
-        _row(
-            f"engine {BIG_TRACKS}×{BIG_MINUTES:.0f} min, 96 kHz, FX + master",
-            big_seconds,
-            wall,
-            result.peak_memory_mb,
-        )
-    )
+    label = f"engine {BIG_TRACKS}x{BIG_MINUTES:.0f} min, 96 kHz, FX+master"
+    print(_row(label, big_seconds, wall, result.cpu_seconds, result.peak_memory_mb), flush=True)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
