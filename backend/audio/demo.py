@@ -60,7 +60,7 @@ def drum_loop(bars: int = 2) -> bytes:
         if i % 4 == 2:
             out[at : at + len(snare)] += snare[: frames - at]
         out[at : at + len(hat)] += hat[: frames - at]
-    return _wav(np.stack([out, out], axis=1) * 0.8)
+    return _wav(np.stack([out, out], axis=1) * 0.55)  # headroom: the kick and hats overlap
 
 
 def pad_chord(bars: int = 2) -> bytes:

@@ -2,7 +2,9 @@
 // Every page works without it (plain forms); this only makes it nicer.
 (function () {
   "use strict";
-  document.documentElement.classList.add("js");
+  // Pages include this script in their content, so a boosted navigation may run it again.
+  if (window.CadenzaStudio) { return; }
+  window.CadenzaStudio = true;
 
   function cookie(name) {
     return window.Cadenza ? window.Cadenza.cookie(name) : "";
