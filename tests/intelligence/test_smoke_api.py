@@ -34,6 +34,10 @@ async def test_the_output_page_shows_the_piece(client, workers, make_user, genre
     response = await client.get(f"/intelligence/outputs/{output_id}")
     assert response.status_code == 200, response.text[-3000:]
     assert 'data-testid="output-player"' in response.text
+    for path in ("/intelligence", "/intelligence/outputs", "/intelligence/restyle"):
+        response = await client.get(path)
+        assert response.status_code == 200, (path, response.text[-3000:])
+        assert output_id in response.text
 
 
 async def test_the_piece_lands_in_a_studio_project_with_four_tracks(client, workers, make_user, genre_models):
