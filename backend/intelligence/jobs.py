@@ -81,7 +81,7 @@ async def _generate(
     s = output["settings"]
     await ctx.progress(0.05, t("intelligence.progress.composing", locale))
     loaded = await registry.load(model_row)
-    guard = await services.copy_index(model_row, exclude_output=output_id)
+    guard = await services.copy_index(model_row, output["owner_id"])
     skeleton = {int(k): v for k, v in (s.get("skeleton") or {}).items()} or None
     settings = compose.Settings(
         bars=s["bars"],

@@ -48,10 +48,10 @@ async def outputs_of(owner_id: int, limit: int, after_id: int | None) -> list[di
     return await query.order_by(Output.id, ascending=False).limit(limit).output(load_json=True)
 
 
-async def recent_melodies(model_id: str, exclude: str, limit: int = 500) -> list[dict[str, Any]]:
+async def recent_melodies(model_id: str, exclude_owner: int, limit: int = 500) -> list[dict[str, Any]]:
     return (
         await Output.select(Output.public_id, Output.melody)
-        .where(Output.model_id == model_id, Output.status == "ready", Output.public_id != exclude)
+        .where(Output.model_id == model_id, Output.status == "ready", Output.owner_id != exclude_owner)
         .order_by(Output.id, ascending=False)
         .limit(limit)
         .output(load_json=True)

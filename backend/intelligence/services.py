@@ -776,9 +776,10 @@ async def run_personal_training(model_id: str) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- the originality guard
 
 
-async def copy_index(model: dict[str, Any], exclude_output: str = "") -> CopyIndex:
-    """What an output must not copy: the model's training melodies and earlier outputs of it.
-    (Published Cadenza releases carry no MIDI yet; when they do, they join this index.)"""
+async def copy_index(model: dict[str, Any], owner_id: int) -> CopyIndex:
+    """What an output must not copy: the model's training melodies and other people's outputs of
+    it. (A creator's own earlier pieces are left out, so the same seed and settings give them the
+    same piece again. Published Cadenza releases carry no MIDI yet; when they do, they join this.)"""
     named: list[tuple[str, list[Any]]] = []
     if model["kind"] == "personal":
         named += [
@@ -792,7 +793,7 @@ async def copy_index(model: dict[str, Any], exclude_output: str = "") -> CopyInd
         named += [
             (w["id"], [t for t, _ in tokens_of(dataset.piece_of(w))]) for w in works if w["id"] not in held
         ]
-    for row in await queries.recent_melodies(model["public_id"], exclude_output):
+    for row in await queries.recent_melodies(model["public_id"], owner_id):
         named.append((row["public_id"], [tuple(t) for t in row["melody"] or []]))
     return await asyncio.to_thread(build_index, named)
 
