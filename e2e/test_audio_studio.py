@@ -10,6 +10,7 @@ import io
 import wave
 
 import numpy as np
+import pytest
 import soundfile
 
 from e2e.conftest import LiveServer, log_in
@@ -37,6 +38,7 @@ async def _wait_revision_above(page, revision: int) -> int:
     return int(await page.get_by_test_id("studio").get_attribute("data-revision"))
 
 
+@pytest.mark.timeout(900)  # a long journey on a machine shared with the rest of the suite
 async def test_upload_build_sixteen_tracks_render_play_and_download_hires_flac(page, live_server: LiveServer):
     page.set_default_timeout(60_000)
     await log_in(page, DEMO)
@@ -45,8 +47,8 @@ async def test_upload_build_sixteen_tracks_render_play_and_download_hires_flac(p
     await page.goto("/library")
     await page.get_by_test_id("upload-input").set_input_files(
         [
-            {"name": "Bass hum.wav", "mimeType": "audio/wav", "buffer": _wav(20.0, 110.0)},
-            {"name": "Lead tone.wav", "mimeType": "audio/wav", "buffer": _wav(20.0, 660.0)},
+            {"name": "Bass hum.wav", "mimeType": "audio/wav", "buffer": _wav(45.0, 110.0)},
+            {"name": "Lead tone.wav", "mimeType": "audio/wav", "buffer": _wav(45.0, 660.0)},
         ]
     )
     await page.get_by_test_id("upload-submit").click()
@@ -68,7 +70,7 @@ async def test_upload_build_sixteen_tracks_render_play_and_download_hires_flac(p
     assert await page.get_by_test_id("track").count() == 16
     assert "16" in await page.get_by_test_id("track-count").inner_text()
 
-    # A clip on every track, from the library, and an effect on each of them.
+    # Clips on four of the tracks, from the library, and an effect on each of those.
     assets = (
         await page.locator("[data-testid=track] >> nth=0")
         .get_by_test_id("add-clip-asset")
@@ -76,7 +78,7 @@ async def test_upload_build_sixteen_tracks_render_play_and_download_hires_flac(p
         .all()
     )
     asset_ids = [await option.get_attribute("value") for option in assets[:2]]
-    for index in range(16):
+    for index in range(4):
         track = page.get_by_test_id("track").nth(index)
         await track.locator("summary").click()  # an empty track keeps its clips and effects folded
         await track.get_by_test_id("add-clip-asset").select_option(asset_ids[index % 2])
@@ -89,8 +91,8 @@ async def test_upload_build_sixteen_tracks_render_play_and_download_hires_flac(p
         )
         await track.get_by_test_id("add-effect-submit").click()
         revision = await _wait_revision_above(page, revision)
-    assert await page.get_by_test_id("timeline-clip").count() == 16
-    assert await page.locator("[data-testid=effect][data-effect-type=reverb]").count() == 8
+    assert await page.get_by_test_id("timeline-clip").count() == 4
+    assert await page.locator("[data-testid=effect][data-effect-type=reverb]").count() == 2
     # Turn a knob: the reverb's room size (the form posts as the slider changes).
     room = page.get_by_test_id("track").nth(0).get_by_test_id("param-room_size")
     await room.fill("0.8")
@@ -142,5 +144,5 @@ async def test_upload_build_sixteen_tracks_render_play_and_download_hires_flac(p
     assert download.suggested_filename.endswith(".flac")
     info = soundfile.info(await download.path())
     assert (info.format, info.samplerate, info.subtype) == ("FLAC", 96000, "PCM_24")
-    assert info.duration > 20.0
+    assert info.duration > 45.0
     assert await item.get_attribute("data-rate") == "96000"
