@@ -71,9 +71,14 @@
     var mini = document.getElementById("mini-player");
     if (!mini || embed || !state) { return; }
     mini.hidden = false;
-    var link = mini.querySelector("[data-player-link]");
+    // htmx boosts a link when it first sees it, with the address it had then: a new link element,
+    // processed now, keeps navigation to the playing track boosted (and the music playing).
+    var old = mini.querySelector("[data-player-link]");
+    var link = old.cloneNode(false);
     link.textContent = state.title;
     link.setAttribute("href", state.href);
+    old.replaceWith(link);
+    if (window.htmx) { window.htmx.process(link); }
     mini.querySelector("[data-player-artist]").textContent = state.artist;
     document.body.classList.add("has-player");
   }
