@@ -136,7 +136,22 @@ async def _generate(
         for r in rendered:
             stems[r.part] = f"{prefix}/{r.part}.wav"
             await storage().save_file(stems[r.part], r.path)
-        await ctx.progress(0.55, t("intelligence.progress.mixing", locale))
+        parts_info = [{"part": r.part, "seconds": r.seconds} for r in rendered]
+        # The studio's ingest of the parts starts now and runs while this job mixes the preview:
+        # the project is assembled (on the default queue) as soon as the assets are ready.
+        await ctx.progress(0.45, t("intelligence.progress.studio", locale))
+        assets = (output["analysis"] or {}).get("assets") or await studio.create_part_assets(
+            actor, output_id, rendered, names
+        )
+        studio_info = {"assets": assets, "parts": parts_info, "metre": loaded.metre}
+        await Output.update({Output.analysis: studio_info}).where(Output.public_id == output_id)
+        await jobs.enqueue(
+            "intelligence.assemble_project",
+            {"output_id": output_id},
+            owner_id=output["owner_id"],
+            subject=output_id,
+        )
+        await ctx.progress(0.6, t("intelligence.progress.mixing", locale))
         temp_ids = {r.part: f"src_{r.part}" for r in rendered}
         tracks = render.studio_tracks(rendered, temp_ids, settings.chain, studio.op_id, names)
         document = render.mix_document(output["title"], settings.tempo, loaded.metre, tracks)
@@ -146,9 +161,6 @@ async def _generate(
         audio_key = f"{prefix}/mix.wav"
         await storage().save_file(audio_key, directory / "mix.wav")
         analysis.update(levels)
-        await ctx.progress(0.8, t("intelligence.progress.studio", locale))
-        assets = await studio.create_part_assets(actor, output_id, rendered, names)
-        parts_info = [{"part": r.part, "seconds": r.seconds} for r in rendered]
     await Output.update(
         {
             Output.status: "ready",
@@ -159,23 +171,17 @@ async def _generate(
             Output.copy_source: piece.copy_source[:120],
             Output.attempts: piece.attempts,
             Output.melody: [list(tok) for tok in piece.tokens],
-            Output.analysis: {**analysis, "assets": assets, "parts": parts_info},
+            Output.analysis: {**analysis, **studio_info},
             Output.finished_at: clock.now(),
         }
     ).where(Output.public_id == output_id)
-    await jobs.enqueue(
-        "intelligence.assemble_project",
-        {"output_id": output_id},
-        owner_id=output["owner_id"],
-        subject=output_id,
-    )
     return {"output_id": output_id, "longest_copy": piece.longest_copy, **levels}
 
 
 @job(queue="default", timeout=60, retries=3)
 async def assemble_project(ctx: JobContext, output_id: str) -> dict[str, Any]:
     output = await queries.output_by_public_id(output_id)
-    if output is None or output["status"] != "ready":
+    if output is None or output["status"] == "failed" or not (output["analysis"] or {}).get("assets"):
         return {}
     if output["project_id"]:
         return {"project_id": output["project_id"]}
