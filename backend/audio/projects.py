@@ -9,6 +9,7 @@ commit it publishes the committed operations on ``project:<public id>``.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,8 @@ from backend.core.errors import DomainError, ValidationFailed
 from backend.core.ids import new_id
 from backend.core.pagination import Page, int_after, make_page, page_size
 from backend.core.storage import storage
+
+log = logging.getLogger(__name__)
 
 
 class StaleRevision(DomainError):
@@ -240,18 +243,21 @@ async def apply_operations(
         "updated_at": now,
         "title": applied.document["title"],
     }
-    await events.publish(
-        channel(project["public_id"]),
-        {
-            "type": "operations",
-            "project": project["public_id"],
-            "base_revision": revision,
-            "revision": new_revision,
-            "batch_id": batch_id,
-            "author": actor.public_id,
-            "operations": applied.operations,
-        },
-    )
+    event = {
+        "type": "operations",
+        "project": project["public_id"],
+        "base_revision": revision,
+        "revision": new_revision,
+        "batch_id": batch_id,
+        "author": actor.public_id,
+        "operations": applied.operations,
+    }
+    try:
+        await events.publish(channel(project["public_id"]), event)
+    except Exception:
+        # The batch is committed: a lost notification must not turn it into an error for the
+        # client. Listeners catch up from the log (``operations(after: <revision>)``).
+        log.exception("could not publish revision %s of %s", new_revision, project["public_id"])
     return Committed(
         project=committed, base_revision=revision, operations=applied.operations, batch_id=batch_id
     )
