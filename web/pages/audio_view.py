@@ -150,7 +150,8 @@ def render_view(
     if render is None:
         return None
     metrics = render.get("metrics") or {}
-    peaks = metrics.get("track_peaks") or metrics.get("track_peak_db") or {}
+    # {track id: peak dBFS}, when the engine reports it (RenderResult has no such field yet).
+    peaks = metrics.get("track_peaks_dbfs") or metrics.get("track_peaks") or {}
     names = {tr["id"]: (tr["name"], tr["color"]) for tr in tracks}
     bars = []
     if isinstance(peaks, dict):
