@@ -193,19 +193,55 @@ async def test_nobody_else_can_read_or_edit_a_project_or_use_an_asset(client, ap
     project = await create_project(client)
     asset = await ready_asset(owner["id"])
 
+    await apply(
+        client,
+        project["id"],
+        0,
+        op(
+            "add_track",
+            track={"id": "trk_ada000000", "clips": [{"id": "clp_ada000000", "asset_id": asset, "length": 2}]},
+        ),
+    )
+    render = (
+        await gql(
+            client,
+            "mutation($id: ID!) { renderProject(projectId: $id) { render { id } } }",
+            {"id": project["id"]},
+        )
+    )["data"]["renderProject"]["render"]
+    export = (
+        await gql(
+            client,
+            "mutation($id: ID!) { exportProject(projectId: $id, settings: {format: MP3, sampleRate: 48000}) { export { id } } }",
+            {"id": project["id"]},
+        )
+    )["data"]["exportProject"]["export"]
+
     eve = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app, client=("127.0.0.1", 50002)),
         base_url="http://testserver.local",
     )
     try:
         await log_in(eve, "eve@example.com")
+        for query, variables in (
+            ("query($id: ID!) { render(id: $id) { id downloadUrl } }", {"id": render["id"]}),
+            ("query($id: ID!) { export(id: $id) { id downloadUrl } }", {"id": export["id"]}),
+        ):
+            body = await gql(eve, query, variables)
+            assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "NOT_FOUND", body
+        cancel = await gql(
+            eve,
+            "mutation($id: ID!) { cancelRender(id: $id) { render { id } errors { code } } }",
+            {"id": render["id"]},
+        )
+        assert cancel["data"]["cancelRender"]["errors"][0]["code"] == "NOT_FOUND"
         read = await gql(eve, "query($id: ID!) { project(id: $id) { title } }", {"id": project["id"]})
         assert read["data"] is None and read["errors"][0]["extensions"]["code"] == "NOT_FOUND"
         read_asset = await gql(eve, "query($id: ID!) { asset(id: $id) { name } }", {"id": asset})
         assert read_asset["errors"][0]["extensions"]["code"] == "NOT_FOUND"
         listed = await gql(eve, "{ projects { nodes { id } } assets { nodes { id } } }")
         assert listed["data"] == {"projects": {"nodes": []}, "assets": {"nodes": []}}
-        edit = await apply(eve, project["id"], 0, op("set_master", field="gain_db", value=-3))
+        edit = await apply(eve, project["id"], 1, op("set_master", field="gain_db", value=-3))
         assert edit["errors"][0]["code"] == "NOT_FOUND"
         for mutation, variables in (
             ("mutation($id: ID!) { deleteProject(id: $id) { errors { code } } }", {"id": project["id"]}),
