@@ -1123,7 +1123,11 @@ class Engine:
         invoice["_tax_rate"] = rate
         if preview:
             return invoice
-        count = self._invoice_seq.get(customer["id"], 0) + 1
+        if customer["id"] not in self._invoice_seq:  # after a restart, continue the numbering
+            self._invoice_seq[customer["id"]] = sum(
+                1 for i in self.store.all("invoice") if i["customer"] == customer["id"] and i.get("number")
+            )
+        count = self._invoice_seq[customer["id"]] + 1
         self._invoice_seq[customer["id"]] = count
         invoice.update(
             status="open",

@@ -31,10 +31,11 @@ async def reconcile(ctx: JobContext) -> dict[str, Any]:
 
 @job(queue="money", timeout=120, retries=3)
 async def enforce_grace(ctx: JobContext) -> dict[str, Any]:
-    """End subscriptions whose grace period is over; remind those whose is ending."""
-    from backend.billing import grace
+    """End subscriptions whose grace period is over; remind those whose is ending; and re-queue any
+    stored webhook event whose processing was lost (belt and braces: the jobs sweep does too)."""
+    from backend.billing import grace, reconcile
 
-    return await grace.enforce()
+    return {**await grace.enforce(), "requeued": await reconcile.requeue_stuck_events()}
 
 
 @job(queue="money", timeout=60, retries=12)

@@ -60,7 +60,7 @@ async def run() -> dict[str, int]:
                 await _vanished(row["id"])
                 stats["vanished"] += 1
         after_id = rows[-1]["id"]
-    stats["requeued"] = await _requeue_stuck_events()
+    stats["requeued"] = await requeue_stuck_events()
     if stats["repaired"] or stats["created"] or stats["vanished"]:
         log.warning("billing reconciliation repaired drift: %s", stats)
     return stats
@@ -94,7 +94,7 @@ async def _vanished(row_id: int) -> None:
     ).where(Subscription.id == row_id)
 
 
-async def _requeue_stuck_events() -> int:
+async def requeue_stuck_events() -> int:
     cutoff = clock.now() - timedelta(minutes=10)
     stuck = await WebhookEvent.select(WebhookEvent.stripe_id).where(
         WebhookEvent.status == "received", WebhookEvent.received_at < cutoff

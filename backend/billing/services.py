@@ -49,6 +49,7 @@ __all__ = [
     "check_limit",
     "complete_checkout",
     "consume",
+    "dispatch_job",
     "entitlements",
     "format_limit",
     "invoices",
@@ -244,8 +245,15 @@ async def reconcile_now(actor: Actor | None) -> dict[str, Any]:
     return await jobs.enqueue("billing.reconcile", owner_id=actor.user_id, subject="on demand")
 
 
-async def receive_webhook(payload: bytes, signature: str | None) -> webhooks.Received:
-    return await webhooks.receive(payload, signature)
+async def receive_webhook(
+    payload: bytes, signature: str | None, *, dispatch: bool = True
+) -> webhooks.Received:
+    return await webhooks.receive(payload, signature, dispatch=dispatch)
+
+
+async def dispatch_job(job: dict[str, Any]) -> None:
+    """Hand a stored job to the workers (the webhook endpoint does it after answering)."""
+    await jobs.dispatch(job)
 
 
 def test_mode() -> bool:

@@ -111,7 +111,10 @@ def translate(exc: stripe.StripeError) -> DomainError:
             return DomainError("billing.errors.currency_locked", field="currency")
         log.error("Stripe refused a request: %s", exc.user_message or exc)
         return DomainError("billing.errors.stripe_refused")
-    log.error("Stripe failed: %s", exc)
+    if isinstance(exc, stripe.APIConnectionError):
+        log.warning("Stripe unreachable: %s", exc.user_message or type(exc).__name__)
+    else:
+        log.error("Stripe failed: %s", exc)
     return StripeUnavailable()
 
 

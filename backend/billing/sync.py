@@ -34,6 +34,7 @@ SIGNIFICANT = (
     "schedule_id",
 )
 FAILING = ("past_due", "unpaid")
+SAME_MOMENT = timedelta(seconds=1)  # allowance between the clocks of the web and worker processes
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,17 +64,37 @@ def _same(value: Any) -> Any:
 # ----------------------------------------------------------------------------- subscriptions
 
 
-async def sync_subscription(stripe_id: str, *, event_created: int = 0) -> Change | None:
-    """Re-fetch the subscription from Stripe and mirror it."""
+async def sync_subscription(
+    stripe_id: str, *, event_created: int = 0, received_at: datetime | None = None
+) -> Change | None:
+    """Re-fetch the subscription from Stripe and mirror it.
+
+    ``received_at``: when the event that asks for this arrived. If a fetch has begun since (plus a
+    second for clocks), our copy is already at least as new as that event: nothing to fetch. A burst
+    of events about one subscription (Checkout sends eight) thus costs one or two fetches, not eight.
+    """
     async with locked(f"billing-sub:{stripe_id}"):
+        if received_at is not None:
+            known = await queries.subscription_by_stripe_id(stripe_id)
+            synced = known["synced_at"] if known is not None else None
+            if synced is not None and clock.as_utc(synced) >= clock.as_utc(received_at) + SAME_MOMENT:
+                return None
+        fetched_at = clock.now()
         fetched = await stripe_api.client().v1.subscriptions.retrieve_async(
             stripe_id, params={"expand": ["schedule"]}
         )
-        return await apply_subscription(stripe_api.as_dict(fetched), event_created=event_created)
+        return await apply_subscription(
+            stripe_api.as_dict(fetched), event_created=event_created, fetched_at=fetched_at
+        )
 
 
-async def apply_subscription(sub: dict[str, Any], *, event_created: int = 0) -> Change | None:
-    """Write a subscription object Stripe gave us (the caller holds the lock or just fetched it)."""
+async def apply_subscription(
+    sub: dict[str, Any], *, event_created: int = 0, fetched_at: datetime | None = None
+) -> Change | None:
+    """Write a subscription object Stripe gave us (the caller holds the lock or just fetched it).
+
+    ``synced_at`` records when the fetch *began*: whatever happened at Stripe before then is in it.
+    """
     customer = await queries.customer_by_stripe_id(sub["customer"])
     if customer is None:
         log.warning("subscription %s belongs to no Cadenza customer (%s)", sub["id"], sub["customer"])
@@ -112,7 +133,7 @@ async def apply_subscription(sub: dict[str, Any], *, event_created: int = 0) -> 
         values["payment_failed_at"] = None
         values["grace_until"] = None
     stamp: dict[str, Any] = {
-        "synced_at": now,
+        "synced_at": fetched_at or now,
         "updated_at": now,
         "last_event_at": max(int(existing["last_event_at"]) if existing else 0, event_created),
     }
