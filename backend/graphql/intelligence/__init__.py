@@ -269,7 +269,7 @@ class MusicOutput:
         description="Every setting the piece was made with (same seed + settings = same piece)."
     )
     def settings(self) -> JSON:
-        return {k: v for k, v in self.row["settings"].items() if k != "skeleton"}
+        return JSON({k: v for k, v in self.row["settings"].items() if k != "skeleton"})
 
     @strawberry.field(description="False when the model learned from a non-commercial source.")
     def commercial_use_allowed(self) -> bool:
@@ -289,7 +289,7 @@ class MusicOutput:
 
     @strawberry.field
     def analysis(self) -> JSON:
-        return {k: v for k, v in (self.row["analysis"] or {}).items() if k not in ("assets", "parts")}
+        return JSON({k: v for k, v in (self.row["analysis"] or {}).items() if k not in ("assets", "parts")})
 
     @strawberry.field(description="The studio project it became (set shortly after the audio is ready).")
     def project_id(self) -> str | None:
@@ -344,7 +344,7 @@ class GenreSuggestion:
 
     @strawberry.field
     def scores(self) -> JSON:
-        return self.row["scores"] or {}
+        return JSON(self.row["scores"] or {})
 
     @strawberry.field
     def status(self) -> str:
