@@ -59,6 +59,7 @@ __all__ = [
     "preview_change",
     "pricing",
     "receive_webhook",
+    "record_api_call",
     "reconcile_now",
     "refund_invoice",
     "release",
@@ -108,6 +109,11 @@ async def release(user_id: int, metric: str, amount: int = 1) -> None:
 
 async def set_level(user_id: int, metric: str, value: int) -> None:
     await usage.set_level(user_id, metric, value)
+
+
+async def record_api_call(user_id: int) -> bool:
+    """Count an API-key request against the month's allowance; ``False`` when it is used up."""
+    return await usage.record_api_call(user_id)
 
 
 async def usage_of(actor: Actor | None) -> list[Usage]:

@@ -5,7 +5,8 @@ quota or changes nothing: fifty concurrent requests against a quota of ten start
 PostgreSQL and SQLite alike, with no lock held across a round trip.
 
 Monthly meters (AI generations, API calls) count per calendar month in UTC. Gauges (storage) are
-running totals that the owning domain reports with ``set_level``; they decide ``read_only``.
+running totals that the owning domain reports with ``set_level``; they decide ``read_only``. API
+calls, being on the hottest path, are counted in Redis by a Lua script (``record_api_call``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from backend.billing.errors import LimitReached
 from backend.billing.plans import UNLIMITED
 from backend.billing.tables import UsageCounter
 from backend.core import clock
+from backend.core.redis import key, redis_client
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +181,7 @@ async def usage(user_id: int, entitlements: Entitlements | None = None) -> list[
             UsageCounter.subject == subject_of(user_id), UsageCounter.period.is_in([month, GAUGE_PERIOD])
         )
     }
+    rows[("api_calls", month)] = rows.get(("api_calls", month), 0) + await api_calls_this_month(user_id)
     out = []
     for meter in METERS.values():
         period = month if meter.monthly else GAUGE_PERIOD
@@ -192,6 +195,39 @@ async def usage(user_id: int, entitlements: Entitlements | None = None) -> list[
             )
         )
     return out
+
+
+# API calls are counted in Redis: one round trip on the API's hot path, never a database write.
+# The script takes the quota and tells whether it fitted, atomically (``-1``: no limit).
+_TAKE = """
+local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+local limit = tonumber(ARGV[1])
+if limit >= 0 and used + 1 > limit then return -1 end
+used = redis.call('INCR', KEYS[1])
+if used == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return used
+"""
+
+
+def _api_key(user_id: int, moment: datetime) -> str:
+    return key("billing", "api_calls", user_id, period_of(moment))
+
+
+async def record_api_call(user_id: int, entitlements: Entitlements | None = None) -> bool:
+    """Count one API call against this month's allowance; ``False`` (and not counted) when it is used up.
+
+    For the GraphQL endpoint to call on API-key requests (one Redis round trip)."""
+    ent = entitlements or await compute(user_id)
+    now = clock.now()
+    ttl = int((next_period_start(now) - now).total_seconds()) + 7 * 86400
+    limit = str(ent.limit("api_calls_per_month"))
+    taken = await redis_client().eval(_TAKE, 1, _api_key(user_id, now), limit, str(ttl))  # type: ignore[misc]
+    return int(taken) >= 0
+
+
+async def api_calls_this_month(user_id: int) -> int:
+    raw = await redis_client().get(_api_key(user_id, clock.now()))
+    return int(raw or 0)
 
 
 def as_dict(item: Usage) -> dict[str, Any]:

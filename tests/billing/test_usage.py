@@ -12,6 +12,7 @@ from backend.billing.errors import LimitReached
 from backend.billing.plans import GB
 from backend.billing.tables import UsageCounter
 from backend.core import clock
+from tests.fixtures import actor_of
 
 
 async def test_fifty_simultaneous_generations_against_a_quota_of_ten_start_exactly_ten(make_user):
@@ -94,3 +95,21 @@ async def test_check_limit_and_require_feature_refuse_with_the_upgrade(make_user
     with pytest.raises(FeatureNotInPlan) as missing:
         await billing.require_feature(user["id"], "collaboration")
     assert missing.value.upgrade_to == "professional" and missing.value.code == "FEATURE_NOT_IN_PLAN"
+
+
+async def test_api_calls_are_counted_atomically_in_redis_and_shown_as_usage(make_user):
+    import dataclasses
+    from types import MappingProxyType
+
+    from backend.billing.entitlements import Entitlements
+    from backend.billing.plans import FREE
+    from backend.billing.usage import record_api_call
+
+    user = await make_user("api@example.com")
+    tight = Entitlements(
+        plan=dataclasses.replace(FREE, limits=MappingProxyType({**FREE.limits, "api_calls_per_month": 10}))
+    )
+    taken = await asyncio.gather(*(record_api_call(user["id"], tight) for _ in range(50)))
+    assert taken.count(True) == 10
+    meters = {u.metric: u for u in await billing.usage_of(actor_of(user))}
+    assert meters["api_calls"].used == 10 and meters["api_calls"].limit == 10_000
