@@ -137,7 +137,7 @@ def filename_for(title: str, settings: ExportSettings, export_id: str) -> str:
 
 async def request_export(actor: Actor, project_id: str, raw: ExportSettings) -> dict[str, Any]:
     access.require_write(actor)
-    project = access.visible_project(actor, await queries.project_by_public_id(project_id))
+    project = await access.visible_project(actor, await queries.project_by_public_id(project_id))
     settings = clean_settings(raw)
     await check_entitlements(project["owner_id"], settings)
     if not settings.title:
@@ -177,10 +177,10 @@ async def get_export(actor: Actor, export_id: str) -> dict[str, Any]:
     if export is None:
         raise DomainError("audio.errors.export_not_found", field="id")
     project = await queries.project_by_id(export["project"])
-    access.visible_project(actor, project)
+    await access.visible_project(actor, project)
     return export
 
 
 async def exports_of(actor: Actor, project: dict[str, Any], limit: int = 10) -> list[dict[str, Any]]:
-    access.visible_project(actor, project)
+    await access.visible_project(actor, project)
     return await queries.exports_of(project["id"], limit)

@@ -108,7 +108,7 @@ async def create_project(
 
 
 async def get_project(actor: Actor, project_id: str) -> dict[str, Any]:
-    return access.visible_project(actor, await queries.project_by_public_id(project_id))
+    return await access.visible_project(actor, await queries.project_by_public_id(project_id))
 
 
 async def list_projects(actor: Actor, first: int | None, after: str | None) -> Page[dict[str, Any]]:
@@ -129,7 +129,7 @@ async def operation_log(
 
 async def delete_project(actor: Actor, project_id: str) -> dict[str, Any]:
     """Delete the project with its log, renders and exports (their files too)."""
-    project = access.visible_project(actor, await queries.project_by_public_id(project_id))
+    project = await access.visible_project(actor, await queries.project_by_public_id(project_id))
     if not access.can_delete_project(actor, project):
         raise DomainError("audio.errors.project_read_only")
     renders = await queries.renders_of(project["id"], 1000)
@@ -162,11 +162,12 @@ async def _context(actor: Actor, project: dict[str, Any], batch: list[Any]) -> o
             wanted.update(c.get("asset_id") for c in track["clips"] if isinstance(c, dict))
     names = sorted(w for w in wanted if isinstance(w, str))
     rows = await queries.assets_by_public_ids(names[:2000])
+    owners = await access.asset_owners(project)
     infos = {
         row["public_id"]: ops.AssetInfo(
             id=row["public_id"],
             duration=float(row["duration"] or 0.0),
-            usable=access.can_use_asset(actor, row),
+            usable=access.can_use_asset_in(actor, row, owners),
         )
         for row in rows
         if row["status"] != "deleted"
@@ -185,18 +186,21 @@ def _check_revision(value: Any) -> int | None:
 
 
 async def apply_operations(
-    actor: Actor, project_id: str, base_revision: int | None, batch: list[Any]
+    actor: Actor, project_id: str, base_revision: int | None, batch: list[Any], *, batch_id: str | None = None
 ) -> Committed:
-    """Apply ``batch`` on ``base_revision`` (``None``: whatever is current) atomically, or refuse."""
+    """Apply ``batch`` on ``base_revision`` (``None``: whatever is current) atomically, or refuse.
+
+    ``batch_id`` (default: a new ``opb_`` id) names the batch in the log and the event; collaboration
+    passes the client's batch id so a client recognises its own commit in the stream."""
     base = _check_revision(base_revision)
     if not isinstance(batch, list):
         raise DomainError("audio.errors.bad_payload", field="operations", number=1)
-    preview = access.editable_project(actor, await queries.project_by_public_id(project_id))
+    preview = await access.editable_project(actor, await queries.project_by_public_id(project_id))
     ctx = await _context(actor, preview, batch)
-    batch_id = new_id("opb")
+    batch_id = batch_id or new_id("opb")
     now = clock.now()
     async with db.transaction():
-        project = access.editable_project(
+        project = await access.editable_project(
             actor, await queries.project_by_public_id(project_id, for_update=True)
         )
         revision = int(project["revision"])

@@ -72,7 +72,7 @@ async def request_render(
     """The render of the project's current document: cached, running, or newly queued."""
     settings = settings or RenderSettings()
     access.require_write(actor)
-    project = access.visible_project(actor, await queries.project_by_public_id(project_id))
+    project = await access.visible_project(actor, await queries.project_by_public_id(project_id))
     return await render_for(actor, project, settings)
 
 
@@ -155,12 +155,12 @@ async def get_render(actor: Actor, render_id: str) -> dict[str, Any]:
     if render is None:
         raise DomainError("audio.errors.render_not_found", field="id")
     project = await queries.project_by_id(render["project"])
-    access.visible_project(actor, project)
+    await access.visible_project(actor, project)
     return render
 
 
 async def renders_of(actor: Actor, project: dict[str, Any], limit: int = 10) -> list[dict[str, Any]]:
-    access.visible_project(actor, project)
+    await access.visible_project(actor, project)
     return await queries.renders_of(project["id"], limit)
 
 

@@ -7,7 +7,7 @@ Other domains call only this module. A "publish a release" feature, for example,
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from backend.audio import queries
 from backend.audio.assets import (
@@ -41,6 +41,9 @@ from backend.audio.renders import RenderSettings, cancel_render, get_render, ren
 from backend.billing import services as billing
 from backend.core.actor import Actor
 
+if TYPE_CHECKING:
+    from backend.audio.operations import Context
+
 __all__ = [
     "Committed",
     "ExportSettings",
@@ -68,6 +71,7 @@ __all__ = [
     "list_projects",
     "media_of_asset",
     "media_of_render",
+    "operation_context",
     "operation_log",
     "renders_of",
     "request_export",
@@ -79,6 +83,14 @@ __all__ = [
 async def track_limit(project: dict[str, Any]) -> int:
     """How many tracks the project may hold: the owner's plan decides."""
     return (await billing.entitlements(project["owner_id"])).limit("tracks_per_project")
+
+
+async def operation_context(actor: Actor, project: dict[str, Any], batch: list[Any]) -> Context:
+    """What validating ``batch`` on one of ``project``'s documents needs (its assets, the owner's
+    track limit) — for collaboration, which validates a client's batch on the revision it was made on."""
+    from backend.audio.projects import _context
+
+    return await _context(actor, project, batch)
 
 
 async def jobs_by_public_ids(ids: list[str]) -> list[dict[str, Any]]:

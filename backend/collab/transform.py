@@ -328,12 +328,8 @@ def _list_pair(a: Op, b: Op, a_later: bool) -> tuple[Ops, Ops]:
         final.extend(here)
         if g < len(others):
             final.append(others[g])
-    a2 = _reshape(
-        a, after_b.index(x) if xs is not None else None, final.index(x) if xd is not None else None
-    )
-    b2 = _reshape(
-        b, after_a.index(y) if ys is not None else None, final.index(y) if yd is not None else None
-    )
+    a2 = _reshape(a, after_b.index(x) if xs is not None else None, final.index(x) if xd is not None else None)
+    b2 = _reshape(b, after_a.index(y) if ys is not None else None, final.index(y) if yd is not None else None)
     return [a2], [b2]
 
 

@@ -118,6 +118,22 @@ class WorkerSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class CollabSettings:
+    # WebRTC voice calls: STUN/TURN servers handed to browsers (none are needed on a local network).
+    stun_urls: tuple[str, ...] = ()
+    turn_urls: tuple[str, ...] = ()
+    turn_username: str = ""
+    turn_credential: str = ""
+    # How far behind the current revision a client's base may be and still be transformed.
+    transform_window: int = 1000
+    # A collaborator who stops sending heartbeats disappears after this long.
+    presence_ttl_seconds: int = 10
+    # Per client: presence updates beyond this (a flood) are refused with RATE_LIMITED.
+    presence_updates_per_second: int = 10
+    invitation_days: int = 14
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     database: DatabaseSettings
     redis: RedisSettings
@@ -127,6 +143,7 @@ class Settings:
     smtp: SmtpSettings
     stripe: StripeSettings
     workers: WorkerSettings
+    collab: CollabSettings = field(default_factory=CollabSettings)
     region: str = "eu"
     base_url: str = "http://127.0.0.1:8000"
     debug: bool = False
@@ -199,6 +216,16 @@ def load_settings(env: dict[str, str] | os._Environ[str] | None = None) -> Setti
         workers=WorkerSettings(
             poll_delay=float(get("WORKER_POLL_DELAY", "0.02")),
             sweep_interval_seconds=_int(get("JOB_SWEEP_INTERVAL_SECONDS", "30")),
+        ),
+        collab=CollabSettings(
+            stun_urls=_list(get("COLLAB_STUN_URLS", "")),
+            turn_urls=_list(get("COLLAB_TURN_URLS", "")),
+            turn_username=get("COLLAB_TURN_USERNAME", ""),
+            turn_credential=get("COLLAB_TURN_CREDENTIAL", ""),
+            transform_window=_int(get("COLLAB_TRANSFORM_WINDOW", "1000")),
+            presence_ttl_seconds=_int(get("COLLAB_PRESENCE_TTL_SECONDS", "10")),
+            presence_updates_per_second=_int(get("COLLAB_PRESENCE_UPDATES_PER_SECOND", "10")),
+            invitation_days=_int(get("COLLAB_INVITATION_DAYS", "14")),
         ),
         region=get("REGION", "eu"),
         base_url=get("BASE_URL", "http://127.0.0.1:8000").rstrip("/"),

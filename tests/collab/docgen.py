@@ -128,7 +128,12 @@ def raw_operation(rng: random.Random, doc: dict[str, Any], kind: str) -> dict[st
     if kind == "remove_track":
         return {"kind": kind, "track_id": track["id"]}
     if kind == "move_track":
-        return {"kind": kind, "track_id": track["id"], "from_index": at, "to_index": rng.randrange(len(tracks))}
+        return {
+            "kind": kind,
+            "track_id": track["id"],
+            "from_index": at,
+            "to_index": rng.randrange(len(tracks)),
+        }
     if kind == "set_track":
         name = rng.choice(["name", "color", "gain_db", "pan", "mute", "solo"])
         value = {

@@ -24,10 +24,16 @@ from backend.collab import transform as ot
 from tests.collab import docgen, simulation
 
 settings.register_profile(
-    "collab-ci", derandomize=True, deadline=None, max_examples=80, suppress_health_check=[HealthCheck.too_slow]
+    "collab-ci",
+    derandomize=True,
+    deadline=None,
+    max_examples=80,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("collab-explore", deadline=None, max_examples=3000)
-PROFILE = settings.get_profile("collab-explore" if os.environ.get("COLLAB_HYPOTHESIS") == "explore" else "collab-ci")
+PROFILE = settings.get_profile(
+    "collab-explore" if os.environ.get("COLLAB_HYPOTHESIS") == "explore" else "collab-ci"
+)
 PAIRS = [(a, b) for a in ops.KINDS for b in ops.KINDS]
 
 

@@ -34,6 +34,8 @@ class AudioSubscriptions:
             )
             while True:
                 event = await queue.get()
+                # Someone the project is no longer shared with stops here (NOT_FOUND ends the stream).
+                await audio.get_project(actor, str(project_id))
                 yield ProjectRevisionEvent(
                     project_id=strawberry.ID(event["project"]),
                     revision=event["revision"],
