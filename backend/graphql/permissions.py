@@ -47,6 +47,7 @@ def RequiresFeature(feature: str) -> type[BasePermission]:  # noqa: N802 - used 
         return found
 
     from backend.billing import services as billing
+    from backend.core.i18n import current_locale
 
     class Requires(BasePermission):
         message = "billing.errors.feature_not_in_plan"
@@ -55,7 +56,12 @@ def RequiresFeature(feature: str) -> type[BasePermission]:  # noqa: N802 - used 
             actor = info.context.actor
             if actor is None:
                 raise Unauthenticated()
-            await billing.require_feature(actor.user_id, feature)  # raises FeatureNotInPlan
+            # The refusal names the feature in the caller's language, whichever transport asked.
+            token = current_locale.set(info.context.locale)
+            try:
+                await billing.require_feature(actor.user_id, feature)  # raises FeatureNotInPlan
+            finally:
+                current_locale.reset(token)
             return True
 
     Requires.__name__ = Requires.__qualname__ = f"Requires_{feature}"
