@@ -21,7 +21,7 @@ from backend.audio import queries
 from backend.audio.renders import is_cancelled, render_prefix
 from backend.audio.tables import Asset, Export, Render
 from backend.billing import services as billing
-from backend.core import clock, jobs
+from backend.core import clock, db, jobs
 from backend.core.errors import DomainError
 from backend.core.jobs import JobCancelled, JobContext, job
 from backend.core.storage import storage
@@ -149,13 +149,35 @@ async def _store_ingest_files(asset: dict[str, Any], result: Any) -> dict[str, A
 
 
 async def _finish_asset(ctx: JobContext, asset: dict[str, Any], result: Any, stored: dict[str, Any]) -> None:
-    """Charge what the derived files add (refusing past the plan's storage), then mark ready."""
-    extra = stored["size"] - int(asset["charged_bytes"])
+    """Charge what the derived files add (refusing past the plan's storage) and mark the asset ready,
+    in one transaction: a job that dies between the two, and runs again, never charges twice."""
+    extra = max(0, stored["size"] - int(asset["charged_bytes"]))
     limit = (await billing.entitlements(asset["owner_id"])).limit("storage_bytes")
-    if extra > 0 and not await asset_service.charge(asset["owner_id"], extra, limit):
-        await _fail_asset(asset, "audio.errors.storage_full_after_decode")
-        raise DomainError("audio.errors.storage_full_after_decode")
     peaks = _get(result, "peaks") or []
+    try:
+        async with db.transaction():
+            if not await asset_service.charge(asset["owner_id"], extra, limit):
+                raise DomainError("audio.errors.storage_full_after_decode")
+            await _mark_ready(asset, result, stored, peaks, extra)
+    except _AssetGone:
+        # Deleted while we worked (the charge was rolled back with the update): drop the files.
+        await storage().delete_prefix(asset["storage_prefix"])
+        return
+    except DomainError as exc:
+        await _fail_asset(asset, exc.key)
+        raise
+    upload = await queries.upload_by_public_id(asset["upload_id"])
+    if upload is not None:
+        await storage().delete(upload["storage_key"])  # the original now lives under the asset
+
+
+class _AssetGone(Exception):
+    pass
+
+
+async def _mark_ready(
+    asset: dict[str, Any], result: Any, stored: dict[str, Any], peaks: list[Any], extra: int
+) -> None:
     changed = (
         await Asset.update(
             {
@@ -172,7 +194,7 @@ async def _finish_asset(ctx: JobContext, asset: dict[str, Any], result: Any, sto
                 Asset.lufs: _finite(_get(result, "lufs")),
                 Asset.true_peak: _finite(_get(result, "true_peak_dbtp")),
                 Asset.peaks: [[round(float(lo), 4), round(float(hi), 4)] for lo, hi in peaks],
-                Asset.charged_bytes: int(asset["charged_bytes"]) + max(0, extra),
+                Asset.charged_bytes: int(asset["charged_bytes"]) + extra,
                 Asset.updated_at: clock.now(),
             }
         )
@@ -180,14 +202,7 @@ async def _finish_asset(ctx: JobContext, asset: dict[str, Any], result: Any, sto
         .returning(Asset.id)
     )
     if not changed:
-        # Deleted while we worked: give the bytes back and drop the files.
-        if extra > 0:
-            await asset_service.release(asset["owner_id"], extra)
-        await storage().delete_prefix(asset["storage_prefix"])
-        return
-    upload = await queries.upload_by_public_id(asset["upload_id"])
-    if upload is not None:
-        await storage().delete(upload["storage_key"])  # the original now lives under the asset
+        raise _AssetGone()
 
 
 def _finite(value: Any) -> float | None:
