@@ -369,6 +369,7 @@ async def test_the_upgrade_prompt_speaks_every_language(client, make_user, local
         data={"_csrf_token": token, "format": "wav", "sample_rate": "96000", "bit_depth": "16"},
     )
     assert refused.status_code == 402 and text in refused.text
+    assert re.search(r'href="/pricing"[^>]*data-testid="upgrade-link"', refused.text)
 
 
 async def test_delete_a_project_from_the_studio(client, make_user):
