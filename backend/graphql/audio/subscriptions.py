@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from typing import cast
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from backend.audio import services as audio
@@ -30,7 +32,7 @@ class AudioSubscriptions:
                 base_revision=project["revision"],
                 batch_id="",
                 author_id=None,
-                operations=[],
+                operations=cast(JSON, []),
             )
             while True:
                 event = await queue.get()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -552,7 +552,7 @@ class Project:
 
     @strawberry.field(description="The whole document as JSON (what operations apply to).")
     def document(self) -> JSON:
-        return self.doc
+        return cast(JSON, self.doc)
 
     @strawberry.field
     async def track_limit(self) -> int:
