@@ -149,7 +149,7 @@ def _fine(current: Doc, target: Doc) -> list[Op]:
     clips_now = {c["id"]: (t["id"], c) for t in current["tracks"] for c in t["clips"]}
     clips_want = {c["id"]: (t["id"], c) for t in target["tracks"] for c in t["clips"]}
     # 1. Clips that go away, or that must move into a track that is added below (it brings them).
-    for clip_id, (home, _clip) in clips_now.items():
+    for clip_id, (home, _) in clips_now.items():
         goal = clips_want.get(clip_id)
         if goal is None or goal[0] not in have:
             steps.append({"kind": "remove_clip", "track_id": home, "clip_id": clip_id})

@@ -29,7 +29,7 @@ from backend.core.settings import get_settings
 from backend.core.signing import random_token, token_hash
 from backend.mail import services as mail
 
-INVITE_PATH = "/invitations/"
+INVITE_PATH = "/project-invitations/"
 _HANDLE = re.compile(r"^@?[A-Za-z0-9_.-]{2,40}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

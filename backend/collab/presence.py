@@ -102,7 +102,7 @@ async def update(actor: Actor, project_id: str, client_id: str, selection: Selec
     ):
         allowed, retry = await ratelimit.hit(bucket, limit, 1)
         if not allowed:
-            raise RateLimited(retry, key="collab.errors.presence_flood")
+            raise RateLimited(retry)
     entry = entry_of(actor, client_id, selection, time.time())
     client = redis_client()
     async with client.pipeline(transaction=False) as pipe:

@@ -84,7 +84,7 @@ async def _missing(actor: Actor, project_id: str, after: int, upto: int) -> list
 
 
 async def project_events(
-    actor: Actor, project_id: str, client_id: str | None = None
+    actor: Actor, project_id: str, client_id: str | None = None, after_revision: int | None = None
 ) -> AsyncIterator[dict[str, Any]]:
     if client_id:
         presence.check_client_id(client_id)
@@ -99,15 +99,25 @@ async def project_events(
         project = await audio.get_project(actor, project_id)
         role = await roles.role_of(actor, project)
         people = {(p["user"]["id"], p["client_id"]): p for p in await presence.current(project_id)}
+        last = int(project["revision"])
+        # A reconnecting client names the last revision it has: it gets the commits it missed
+        # (within the transform window; further behind, it starts again from the document).
+        window = get_settings().collab.transform_window
+        resume = (
+            after_revision if after_revision is not None and 0 <= last - after_revision <= window else None
+        )
         yield {
             "type": "synced",
             "project": project_id,
-            "revision": project["revision"],
+            "revision": last,
             "document": project["document"],
             "role": role,
             "presence": list(people.values()),
+            "resumed_from": resume,
         }
-        last = int(project["revision"])
+        if resume is not None and resume < last:
+            for missed in await _missing(actor, project_id, resume, last):
+                yield missed
         checked = time.monotonic()
         try:
             while True:

@@ -36,13 +36,13 @@ EVENTS = """
 subscription($p: ID!, $c: String) {
   projectEvents(projectId: $p, clientId: $c) {
     __typename
-    ... on ProjectSynced { revision document role presence { clientId user { id } } }
+    ... on ProjectSynced { revision document role resumedFrom people { clientId user { id } } }
     ... on OperationsCommitted { baseRevision revision batchId authorId operations author { displayName } }
     ... on BatchDropped { batchId count revision }
     ... on PresenceChanged { left presence { clientId trackId clipId playhead inCall initials color user { id displayName } } }
     ... on CommentChanged { change threadId commentId }
     ... on CallSignal { kind payload fromUserId fromClientId toClientId }
-    ... on MembershipChanged { change userId role yourRole }
+    ... on MembershipChanged { membershipChange userId memberRole yourRole }
     ... on SnapshotChanged { snapshotId deleted }
     ... on AccessRevoked { projectId }
   }

@@ -19,13 +19,18 @@ class CollabSubscriptions:
             "Everything happening in a project, for one collaborator: first `ProjectSynced` (revision, "
             "document, presence), then commits in revision order without gaps, presence, comments, "
             "snapshots, membership changes and call signals addressed to you. With `clientId`, you are "
-            "present while the stream is open. Ends with `AccessRevoked` if you are removed."
+            "present while the stream is open. With `afterRevision` (reconnecting), the commits you missed "
+            "come first. Ends with `AccessRevoked` if you are removed."
         ),
     )
     async def project_events(
-        self, info: Info, project_id: strawberry.ID, client_id: str | None = None
+        self,
+        info: Info,
+        project_id: strawberry.ID,
+        client_id: str | None = None,
+        after_revision: int | None = None,
     ) -> AsyncGenerator[ProjectEvent, None]:  # type: ignore[valid-type]
-        events = collab.project_events(info.context.actor, str(project_id), client_id)
+        events = collab.project_events(info.context.actor, str(project_id), client_id, after_revision)
         try:
             async for event in events:
                 item: Any = event_type(event)

@@ -366,13 +366,20 @@ class SharedProject:
 # ----------------------------------------------------------------------------- live events
 
 
-@strawberry.type(description="First event of the stream: the current state to start from.")
+@strawberry.type(
+    description=(
+        "First event of the stream: the current revision and document, your role and who is here. With "
+        "`resumedFrom` (you subscribed with `afterRevision`), the commits after that revision follow "
+        "as events: keep your state and apply them instead of the document."
+    )
+)
 class ProjectSynced:
     project_id: strawberry.ID
     revision: int
     document: JSON
     role: ProjectRole
-    presence: list[Presence]
+    people: list[Presence]
+    resumed_from: int | None
 
 
 @strawberry.type(description="A batch committed to the project, as applied (after transformation).")
@@ -449,11 +456,21 @@ class CallSignal:
     to_client_id: str | None
 
 
+@strawberry.enum
+class MembershipChange(Enum):
+    INVITED = "invited"
+    JOINED = "joined"
+    DECLINED = "declined"
+    REVOKED = "revoked"
+    ROLE = "role"
+    REMOVED = "removed"
+
+
 @strawberry.type(description="Someone joined, left or changed role; `yourRole` is the subscriber's now.")
 class MembershipChanged:
-    change: str
+    membership_change: MembershipChange
     user_id: strawberry.ID | None
-    role: ProjectRole | None
+    member_role: ProjectRole | None
     your_role: ProjectRole | None
 
 
@@ -491,7 +508,8 @@ def event_type(event: dict[str, Any]) -> Any:
             revision=event["revision"],
             document=event["document"],
             role=ProjectRole(event["role"]),
-            presence=[Presence(data=p) for p in event["presence"]],
+            people=[Presence(data=p) for p in event["presence"]],
+            resumed_from=event.get("resumed_from"),
         )
     if kind == "operations":
         return OperationsCommitted(data=event)
@@ -522,9 +540,9 @@ def event_type(event: dict[str, Any]) -> Any:
         )
     if kind == "membership":
         return MembershipChanged(
-            change=event["change"],
+            membership_change=MembershipChange(event["change"]),
             user_id=strawberry.ID(event["user"]) if event.get("user") else None,
-            role=role_enum(event.get("role")),
+            member_role=role_enum(event.get("role")),
             your_role=role_enum(event.get("your_role")),
         )
     if kind == "snapshot":
