@@ -36,11 +36,17 @@ async def _sweep(ctx: dict[str, Any]) -> int:
     return len(await jobs.sweep())
 
 
-async def startup(ctx: dict[str, Any]) -> None:
-    settings = get_settings()
-    configure_logging(settings.log_level, settings.log_json)
-    i18n.load_catalogues()
-    await db.start_pool()
+def startup_for(queue: str) -> Any:
+    async def startup(ctx: dict[str, Any]) -> None:
+        settings = get_settings()
+        configure_logging(settings.log_level, settings.log_json)
+        i18n.load_catalogues()
+        await db.start_pool()
+        jobs.discover_jobs()
+        for warm_up in jobs.WARM_UPS.get(queue, []):
+            await warm_up()
+
+    return startup
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
@@ -89,7 +95,7 @@ def domain_crons() -> list[Any]:
 
 
 def settings_class(queue: str) -> type:
-    attrs = {**worker_options(queue), "on_startup": startup, "on_shutdown": shutdown}
+    attrs = {**worker_options(queue), "on_startup": startup_for(queue), "on_shutdown": shutdown}
     return type(f"{queue.title()}Worker", (), attrs)
 
 

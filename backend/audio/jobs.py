@@ -524,3 +524,11 @@ async def _export_dawproject(
         runner.export_dawproject, document, sources, out, title=tags["title"], artist=tags["artist"]
     )
     return _jsonable(_as_dict(result))
+
+
+@jobs.warm_up_on("audio")
+async def warm_up_engine() -> None:
+    """Preload the engine's child-process server and its libraries when an audio worker starts."""
+    from backend.audio.engine import runner
+
+    await runner.warm_up()

@@ -56,6 +56,17 @@ class JobSpec:
 
 
 REGISTRY: dict[str, JobSpec] = {}
+# Per queue, coroutines a worker runs once at start-up (e.g. preloading heavy libraries), so the
+# first job doesn't pay for them.
+WARM_UPS: dict[str, list[Callable[[], Awaitable[None]]]] = {}
+
+
+def warm_up_on(queue: str) -> Callable[[Callable[[], Awaitable[None]]], Callable[[], Awaitable[None]]]:
+    def register(fn: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        WARM_UPS.setdefault(queue, []).append(fn)
+        return fn
+
+    return register
 
 
 def job(*, queue: str = "default", timeout: int | None = None, retries: int = 3) -> Callable[..., Any]:
