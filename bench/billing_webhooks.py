@@ -90,16 +90,23 @@ class Stack:
             "STRIPE_WEBHOOK_SECRET": self.secret,
             "PICCOLO_CONF": "backend.piccolo_conf",
             "PYTHONPATH": str(REPO),
-            # PostgreSQL's 100 connections are shared with everyone's tests on this machine.
-            "DATABASE_POOL_MAX": "10",
+            # PostgreSQL's 100 connections are shared with everyone's tests on this machine: the web
+            # process gets 20 (the size STACK-NOTES found right for 50 concurrent requests), the
+            # worker 8.
+            "DATABASE_POOL_MAX": "20",
         }
         self.processes: list[subprocess.Popen[bytes]] = []
 
-    def _start(self, name: str, command: list[str]) -> None:
+    def _start(self, name: str, command: list[str], **env: str) -> None:
         log = open(self.dir / f"{name}.log", "wb")  # noqa: SIM115 - lives as long as the process
         self.processes.append(
             subprocess.Popen(
-                command, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                command,
+                cwd=REPO,
+                env={**self.env, **env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         )
 
@@ -141,7 +148,7 @@ class Stack:
                 "warning",
             ],
         )
-        self._start("money", [py, "-m", "cli.main", "worker", "--queue", "money"])
+        self._start("money", [py, "-m", "cli.main", "worker", "--queue", "money"], DATABASE_POOL_MAX="8")
         async with httpx.AsyncClient() as probe:
             for target in (f"{self.stripe}/_sandbox/webhooks", f"{self.url}/readyz"):
                 for _ in range(300):
