@@ -60,9 +60,13 @@ def render_project(
                 stem_files[track.id] = (tmp, final)
                 writers[track.id] = AudioFile(str(tmp), "w", rate, CHANNELS, bit_depth=32)
 
+        track_peaks = {track.id: PeakMeter() for track in project.audible_tracks()}
+
         def on_stem(track_id: str, block: Any) -> None:
             if block.shape[1]:
-                writers[track_id].write(block)
+                track_peaks[track_id].add(block)
+                if writers:
+                    writers[track_id].write(block)
 
         mix_target = temp_beside(out_path, "premaster" if mastering else "tmp")
         temps.append(mix_target)
@@ -72,7 +76,7 @@ def render_project(
         done = 0
         last_report = -1.0
         with AudioFile(str(mix_target), "w", rate, CHANNELS, bit_depth=32) as writer:
-            for block in render_blocks(project, sources, rate, on_stem=on_stem if writers else None):
+            for block in render_blocks(project, sources, rate, on_stem=on_stem):
                 writer.write(block)
                 loud.add(block)
                 if not mastering:
@@ -111,6 +115,7 @@ def render_project(
             "lufs": lufs,
             "true_peak_dbtp": tp,
             "stems": stems,
+            "track_peaks_dbfs": {track_id: meter.dbfs() for track_id, meter in track_peaks.items()},
         }
     finally:
         for writer in writers.values():

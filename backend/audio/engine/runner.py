@@ -22,7 +22,7 @@ import os
 import signal
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
 from multiprocessing.context import ForkServerProcess, set_spawning_popen
 from pathlib import Path
@@ -71,6 +71,8 @@ class RenderResult:
     # the CPU seconds it used.
     peak_memory_mb: float = 0.0
     cpu_seconds: float = 0.0
+    # Sample peak of each audible track's output (post-fader, post-pan), in dBFS.
+    track_peaks_dbfs: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,6 +360,7 @@ async def render(
         stems={k: Path(v) for k, v in result["stems"].items()},
         peak_memory_mb=result["rss_peak_mb"],
         cpu_seconds=result["cpu_seconds"],
+        track_peaks_dbfs=result["track_peaks_dbfs"],
     )
 
 

@@ -339,6 +339,10 @@ async def test_stems_sum_to_the_mix_and_progress_climbs_to_one(tmp_path, sine_as
     mix = read(tmp_path / "mix.wav")[0]
     total = sum(read(path)[0] for path in result.stems.values())
     assert np.max(np.abs(total - mix)) < 1e-6
+    assert set(result.track_peaks_dbfs) == {"trk_a", "trk_b"}
+    for track_id, path in result.stems.items():
+        stem_peak = 20 * np.log10(np.max(np.abs(read(path)[0])))
+        assert result.track_peaks_dbfs[track_id] == pytest.approx(stem_peak, abs=1e-4)
     assert seen == sorted(seen) and seen[-1] == 1.0 and len(seen) >= 5
     assert all(b - a >= 0.02 - 1e-9 for a, b in zip(seen[:-2], seen[1:-1], strict=True))
 
