@@ -228,3 +228,11 @@ def test_models_trained_on_non_commercial_sources_are_marked_so():
     ]
     assert mean_loss(trained()["reel"].model, held)[0] == pytest.approx(loss, abs=1e-3)
     assert dataclasses.is_dataclass(trained()["reel"])
+
+
+def test_genre_codes_are_the_shared_taxonomys_ids():
+    from backend import taxonomy
+
+    for code in GENRES:
+        assert taxonomy.is_genre(code), code
+    assert {g.id for g in taxonomy.ai_genres()} == set(GENRES)
