@@ -76,7 +76,7 @@ def worker_options(queue: str) -> dict[str, Any]:
                 name="jobs.sweep",
                 second=set(range(0, 60, interval)) if interval < 60 else {0},
                 run_at_startup=True,
-                timeout=60,
+                timeout=20,
             ),
             *domain_crons(),
         ]

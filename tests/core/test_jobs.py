@@ -111,8 +111,13 @@ async def test_a_job_whose_worker_is_killed_is_finished_exactly_once_after_resta
     assert interrupted["status"] == "running" and await completions(row["public_id"]) == 0
     second = _worker(env)
     try:
-        # arq hands the job out again once the dead worker's in-progress lock expires (timeout + 10 s).
-        final = await wait_for_job(row["public_id"], within=90)
+        # arq hands the job out again once the dead worker's in-progress lock expires: the largest
+        # timeout among the queue's jobs plus 10 s.
+        from workers.settings import worker_options
+
+        options = worker_options("default")
+        lock = max([f.timeout_s or 0 for f in options["functions"]] + [c.timeout_s or 0 for c in options["cron_jobs"]]) + 10
+        final = await wait_for_job(row["public_id"], within=lock + 45)
     finally:
         os.killpg(second.pid, signal.SIGTERM)
         second.wait()
