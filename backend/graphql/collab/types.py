@@ -418,7 +418,7 @@ class OperationsCommitted:
 @strawberry.type(description="A batch whose every operation became a noop: nothing was committed.")
 class BatchDropped:
     project_id: strawberry.ID
-    author_id: strawberry.ID
+    author_id: strawberry.ID | None
     batch_id: str
     revision: int
     count: int
