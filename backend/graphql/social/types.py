@@ -7,9 +7,9 @@ for the viewer (services filter lists; single lookups check): the type itself ad
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, NewType
 
 import strawberry
 from strawberry.types import Info
@@ -33,6 +33,16 @@ from backend.graphql.social.loaders import (
 from backend.social import services as social
 
 LISTENER_STATE = "cdz_listener"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # a placeholder until __post_init__ fills the real value
+
+# A waveform is a few hundred numbers: as one scalar it is serialized once, where a [Float!] list
+# would complete every number through the executor (that was 90% of a feed page's time).
+Levels = strawberry.scalar(
+    NewType("Levels", list),
+    serialize=lambda value: [float(v) for v in value],
+    parse_value=lambda value: value,
+    description="A list of numbers in [0, 1] (a waveform's loudness levels), as a JSON array.",
+)
 
 
 @strawberry.enum
@@ -179,70 +189,45 @@ class PressKit:
 class Profile:
     user: strawberry.Private[dict[str, Any]]
     row: strawberry.Private[dict[str, Any]]
+    # Plain values, filled from the rows: resolving them costs nothing per field (a feed shows
+    # forty profiles a page; see ``Levels`` for why that matters).
+    id: strawberry.ID = strawberry.field(default=strawberry.ID(""), description="The user's id.")
+    handle: str = ""
+    display_name: str = ""
+    bio: str = ""
+    location: str = ""
+    links: list[ProfileLink] = strawberry.field(default_factory=list)
+    genres: list[Genre] = strawberry.field(default_factory=list)
+    avatar_url: str | None = None
+    banner_url: str | None = None
+    logo_url: str | None = None
+    theme_color: str = strawberry.field(
+        default="", description="A hex colour like #7c5cff, or empty for the default."
+    )
+    layout: ProfileLayout = ProfileLayout.CLASSIC
+    verified: bool = False
+    follower_count: int = 0
+    following_count: int = 0
+    member_since: datetime = EPOCH
 
-    @strawberry.field(description="The user's id.")
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.user["public_id"])
-
-    @strawberry.field
-    def handle(self) -> str:
-        return self.user["handle"]
-
-    @strawberry.field
-    def display_name(self) -> str:
-        return self.user["display_name"]
-
-    @strawberry.field
-    def bio(self) -> str:
-        return self.row["bio"]
-
-    @strawberry.field
-    def location(self) -> str:
-        return self.row["location"]
-
-    @strawberry.field
-    def links(self) -> list[ProfileLink]:
-        return [ProfileLink(label=x["label"], url=x["url"]) for x in self.row["links"] or []]
-
-    @strawberry.field
-    def genres(self) -> list[Genre]:
-        return [g for g in (Genre.of(x) for x in self.row["genres"] or []) if g]
-
-    @strawberry.field
-    def avatar_url(self) -> str | None:
-        return _url(self.row["avatar_key"])
-
-    @strawberry.field
-    def banner_url(self) -> str | None:
-        return _url(self.row["banner_key"])
-
-    @strawberry.field
-    def logo_url(self) -> str | None:
-        return _url(self.row["logo_key"])
-
-    @strawberry.field(description="A hex colour like #7c5cff, or empty for the default.")
-    def theme_color(self) -> str:
-        return self.row["theme_color"]
-
-    @strawberry.field
-    def layout(self) -> ProfileLayout:
-        return ProfileLayout(self.row["layout"])
-
-    @strawberry.field
-    def verified(self) -> bool:
-        return self.row["verified_at"] is not None
-
-    @strawberry.field
-    def follower_count(self) -> int:
-        return int(self.row["follower_count"])
-
-    @strawberry.field
-    def following_count(self) -> int:
-        return int(self.row["following_count"])
-
-    @strawberry.field
-    def member_since(self) -> datetime:
-        return self.user["created_at"]
+    def __post_init__(self) -> None:
+        user, row = self.user, self.row
+        self.id = strawberry.ID(user["public_id"])
+        self.handle = user["handle"]
+        self.display_name = user["display_name"]
+        self.bio = row["bio"]
+        self.location = row["location"]
+        self.links = [ProfileLink(label=x["label"], url=x["url"]) for x in row["links"] or []]
+        self.genres = [g for g in (Genre.of(x) for x in row["genres"] or []) if g]
+        self.avatar_url = _url(row["avatar_key"])
+        self.banner_url = _url(row["banner_key"])
+        self.logo_url = _url(row["logo_key"])
+        self.theme_color = row["theme_color"]
+        self.layout = ProfileLayout(row["layout"])
+        self.verified = row["verified_at"] is not None
+        self.follower_count = int(row["follower_count"])
+        self.following_count = int(row["following_count"])
+        self.member_since = user["created_at"]
 
     @strawberry.field(description="True when the signed-in user is this person.")
     def is_viewer(self, info: Info) -> bool:
@@ -389,6 +374,38 @@ class Release:
     row: strawberry.Private[dict[str, Any]]
     # The secret link the viewer came with (unlisted releases), so links they share keep working.
     key: strawberry.Private[str | None] = None
+    # Plain values, filled from the row (cheap to resolve; the viewer-dependent ones are methods).
+    id: strawberry.ID = strawberry.ID("")
+    title: str = ""
+    description: str = ""
+    genre: Genre | None = None
+    tags: list[Tag] = strawberry.field(default_factory=list)
+    artwork_url: str | None = None
+    duration: float | None = strawberry.field(default=None, description="Seconds.")
+    peaks: Levels = strawberry.field(  # type: ignore[valid-type]
+        default_factory=list, description="Loudness levels in [0, 1] to draw the waveform from."
+    )
+    visibility: Visibility = Visibility.PUBLIC
+    status: ReleaseStatus = ReleaseStatus.PROCESSING
+    publish_at: datetime | None = None
+    published_at: datetime | None = None
+    created_at: datetime = EPOCH
+
+    def __post_init__(self) -> None:
+        row = self.row
+        self.id = strawberry.ID(row["public_id"])
+        self.title = row["title"]
+        self.description = row["description"]
+        self.genre = Genre.of(row["genre"])
+        self.tags = [Tag(id=strawberry.ID(x)) for x in row["tags"] or []]
+        self.artwork_url = _url(row["artwork_key"])
+        self.duration = row["duration"]
+        self.peaks = row["peaks"] or []
+        self.visibility = Visibility(row["visibility"])
+        self.status = ReleaseStatus("deleted" if row["deleted_at"] is not None else row["status"])
+        self.publish_at = row["publish_at"]
+        self.published_at = row["published_at"]
+        self.created_at = row["created_at"]
 
     def _owner(self, info: Info) -> bool:
         return viewer_id(info) == self.row["owner_id"]
@@ -396,63 +413,11 @@ class Release:
     def _with_key(self, info: Info) -> bool:
         return self._owner(info) or social.access.has_link(self.row, self.key)
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.row["public_id"])
-
-    @strawberry.field
-    def title(self) -> str:
-        return self.row["title"]
-
-    @strawberry.field
-    def description(self) -> str:
-        return self.row["description"]
-
-    @strawberry.field
-    def genre(self) -> Genre | None:
-        return Genre.of(self.row["genre"])
-
-    @strawberry.field
-    def tags(self) -> list[Tag]:
-        return [Tag(id=strawberry.ID(x)) for x in self.row["tags"] or []]
-
-    @strawberry.field
-    def artwork_url(self) -> str | None:
-        return _url(self.row["artwork_key"])
-
-    @strawberry.field(description="Seconds.")
-    def duration(self) -> float | None:
-        return self.row["duration"]
-
-    @strawberry.field(description="Loudness levels in [0, 1] to draw the waveform from.")
-    def peaks(self) -> list[float]:
-        return list(self.row["peaks"] or [])
-
-    @strawberry.field
-    def visibility(self) -> Visibility:
-        return Visibility(self.row["visibility"])
-
-    @strawberry.field
-    def status(self) -> ReleaseStatus:
-        return ReleaseStatus("deleted" if self.row["deleted_at"] is not None else self.row["status"])
-
     @strawberry.field(description="Why the audio could not be prepared (owner only).")
     def problem(self, info: Info) -> str | None:
         if not self._owner(info) or not self.row["error_key"]:
             return None
         return t(self.row["error_key"], info.context.locale)
-
-    @strawberry.field
-    def publish_at(self) -> datetime | None:
-        return self.row["publish_at"]
-
-    @strawberry.field
-    def published_at(self) -> datetime | None:
-        return self.row["published_at"]
-
-    @strawberry.field
-    def created_at(self) -> datetime:
-        return self.row["created_at"]
 
     @strawberry.field
     def is_owner(self, info: Info) -> bool:
