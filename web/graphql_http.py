@@ -8,6 +8,7 @@ before any parsing, and no dependency injection runs on the hot path.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from litestar import MediaType, Request, Response, route
@@ -15,7 +16,10 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from backend.billing import services as billing
+from backend.billing.services import Entitlements
 from backend.core import ratelimit
+from backend.core.actor import Actor
 from backend.core.errors import RateLimited
 from backend.core.i18n import current_locale, t
 from backend.core.settings import get_settings
@@ -77,19 +81,43 @@ async def _parse(request: Request[Any, Any, Any]) -> dict[str, Any] | Response[b
     return payload
 
 
-async def _rate_limit(request: Request[Any, Any, Any], actor_key: str | None) -> Response[bytes] | None:
+# Entitlements of API-key owners, kept briefly per process so the hot path doesn't recompute the
+# plan on every request; a plan change reaches the rate limits within this many seconds.
+_PLAN_TTL = 30.0
+_plans: dict[int, tuple[float, Entitlements]] = {}
+
+
+async def _entitlements(user_id: int) -> Entitlements:
+    now = time.monotonic()
+    cached = _plans.get(user_id)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    found = await billing.entitlements(user_id)
+    if len(_plans) > 10_000:
+        _plans.clear()
+    _plans[user_id] = (now + _PLAN_TTL, found)
+    return found
+
+
+async def _rate_limit(
+    request: Request[Any, Any, Any], actor: Actor | None, via_key: bool
+) -> Response[bytes] | None:
+    """Per key: the plan's requests a minute and calls a month. Without a key: per client IP."""
     security = get_settings().security
     try:
-        if actor_key is not None:
-            await ratelimit.enforce(f"api:{actor_key}", security.api_requests_per_minute, 60)
+        if actor is not None and via_key:
+            plan = await _entitlements(actor.user_id)
+            per_minute = security.api_requests_per_minute or plan.limit("api_requests_per_minute")
+            await ratelimit.enforce(f"api:key:{actor.api_key_id}", per_minute, 60)
+            if not await billing.record_api_call(actor.user_id, plan):
+                return _error(t("common.errors.api_allowance_used"), 429, "API_ALLOWANCE_USED")
         else:
             await ratelimit.enforce(
                 f"api-ip:{client_ip(request)}", security.api_requests_per_minute_per_ip, 60
             )
     except RateLimited as exc:
-        return _error(
-            t(exc.key, seconds=exc.retry_after), 429, "RATE_LIMITED", {"Retry-After": str(exc.retry_after)}
-        )
+        headers = {"Retry-After": str(exc.retry_after)}
+        return _error(t(exc.key, seconds=exc.retry_after), 429, "RATE_LIMITED", headers)
     return None
 
 
@@ -112,9 +140,7 @@ async def graphql_http(request: Request[Any, Any, Any]) -> Response[bytes]:
         )
     locale = negotiate(request, auth.actor)
     current_locale.set(locale)
-    limited = await _rate_limit(
-        request, f"key:{auth.actor.api_key_id}" if auth.via == "key" and auth.actor else None
-    )
+    limited = await _rate_limit(request, auth.actor, auth.via == "key")
     if limited is not None:
         return limited
     parsed = await _parse(request)

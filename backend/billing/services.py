@@ -111,9 +111,10 @@ async def set_level(user_id: int, metric: str, value: int) -> None:
     await usage.set_level(user_id, metric, value)
 
 
-async def record_api_call(user_id: int) -> bool:
-    """Count an API-key request against the month's allowance; ``False`` when it is used up."""
-    return await usage.record_api_call(user_id)
+async def record_api_call(user_id: int, entitlements: Entitlements | None = None) -> bool:
+    """Count an API-key request against the month's allowance; ``False`` when it is used up.
+    Pass the caller's ``entitlements`` if it has them, to save recomputing the plan."""
+    return await usage.record_api_call(user_id, entitlements)
 
 
 async def usage_of(actor: Actor | None) -> list[Usage]:

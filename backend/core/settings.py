@@ -64,7 +64,8 @@ class SecuritySettings:
     cookie_secure: bool = False
     login_attempts_per_15min: int = 10
     signups_per_hour_per_ip: int = 20
-    api_requests_per_minute: int = 600
+    # 0: each API key gets its plan's limit; a number overrides every plan (tests, benchmarks).
+    api_requests_per_minute: int = 0
     api_requests_per_minute_per_ip: int = 1200
     allowed_origins: tuple[str, ...] = ()
     max_request_body_bytes: int = 2 * 1024 * 1024
@@ -184,7 +185,7 @@ def load_settings(env: dict[str, str] | os._Environ[str] | None = None) -> Setti
             cookie_secure=_bool(get("COOKIE_SECURE", "false")),
             login_attempts_per_15min=_int(get("LOGIN_ATTEMPTS_PER_15MIN", "10")),
             signups_per_hour_per_ip=_int(get("SIGNUPS_PER_HOUR_PER_IP", "20")),
-            api_requests_per_minute=_int(get("API_REQUESTS_PER_MINUTE", "600")),
+            api_requests_per_minute=_int(get("API_REQUESTS_PER_MINUTE", "0")),
             api_requests_per_minute_per_ip=_int(get("API_REQUESTS_PER_MINUTE_PER_IP", "1200")),
             allowed_origins=_list(get("ALLOWED_ORIGINS", "")),
             max_request_body_bytes=_int(get("MAX_REQUEST_BODY_BYTES", str(2 * 1024 * 1024))),

@@ -139,3 +139,26 @@ async def test_errors_are_translated_for_the_callers_language(client):
     body = await gql(client, '{ organization(id: "org_x") { id } }', headers={"Accept-Language": "ja"})
     assert body["errors"][0]["message"] == "先にログインしてください。"
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_keys_rate_limit_comes_from_its_owners_plan(client, make_user):
+    from tests.fixtures import settings_override
+
+    user = await make_user("free@example.com")
+    _, secret = await accounts.create_api_key(actor_of(user), "free", ["read"])
+    with settings_override(security__api_requests_per_minute=0):  # 0: the plan decides (Free: 60 a minute)
+        statuses = [
+            (await client.post("/graphql", json={"query": "{ viewer { id } }"}, headers={"Authorization": f"Bearer {secret}"})).status_code
+            for _ in range(61)
+        ]
+    assert statuses[:60] == [200] * 60 and statuses[60] == 429
+
+
+async def test_api_calls_count_against_the_monthly_allowance(client, make_user):
+    from backend.billing import usage
+
+    user = await make_user("counted@example.com")
+    _, secret = await accounts.create_api_key(actor_of(user), "counted", ["read"])
+    for _ in range(3):
+        await gql(client, "{ viewer { id } }", key=secret)
+    assert await usage.api_calls_this_month(user["id"]) == 3
