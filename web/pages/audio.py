@@ -271,7 +271,14 @@ async def _studio(
     if page.actor is None:
         return login_redirect(request)
     data = await query(request, "StudioPage", {"id": project_id})
+    project = data.get("project") or {}
+    track_upgrade = None
+    if project and len(project.get("tracks", [])) >= project.get("trackLimit", 0):
+        # At the limit: name the plan that lifts it, so the banner is a way forward, not a wall.
+        offer = await query(request, "TrackLimitUpgrade", {"needed": project["trackLimit"] + 1})
+        track_upgrade = offer["entitlements"]["upgradeFor"]
     values = {
+        "track_upgrade": track_upgrade,
         "notice": None,
         "general": [],
         "export_errors": {},
