@@ -32,7 +32,7 @@ from backend.core.pagination import Page, decode_cursor, encode_cursor, page_siz
 from backend.core.redis import key, redis_client
 from backend.social import queries
 from backend.social.queries import RELEASE_COLUMNS, normalize
-from backend.social.tables import FeedItem, Follow, Release, Repost, StarterPick
+from backend.social.tables import FeedItem, Release, Repost, StarterPick
 
 FANOUT_MAX_FOLLOWERS = 20_000
 FEED_CAP = 1_000
@@ -200,26 +200,32 @@ def _entry(row: dict[str, Any]) -> FeedEntry:
     return FeedEntry(kind=kind, at=row.pop("at"), actor_id=int(actor), release=row)
 
 
-async def _read_time_items(user_id: int, creators: list[int], cursor: Any, limit: int) -> list[FeedEntry]:
-    """Releases and reposts of ``creators`` (fan-out on read), newest first."""
-    if not creators:
+async def _read_time_items(
+    user_id: int, creators: list[int] | None, cursor: Any, limit: int
+) -> list[FeedEntry]:
+    """Releases and reposts of ``creators`` (fan-out on read), newest first; ``None`` means everyone
+    ``user_id`` follows (a subquery, not thousands of parameters)."""
+    if creators == []:
         return []
-    marks = ", ".join("{}" for _ in creators)
+    if creators is None:
+        who, who_args = "IN (SELECT followee_id FROM social_follow WHERE follower_id = {})", [user_id]
+    else:
+        who, who_args = "IN (" + ", ".join("{}" for _ in creators) + ")", list(creators)
     r_clause, r_args = _before(cursor, "r.published_at", "r.id", "r.owner_id")
     p_clause, p_args = _before(cursor, "p.created_at", "r.id", "p.user_id")
     rows = await Release.raw(
-        f"SELECT * FROM (SELECT r.published_at AS at, r.owner_id AS feed_actor, 'release' AS feed_kind, "  # noqa: S608 - constant SQL, bound values
-        f"{_RELEASE_SELECT} FROM social_release r WHERE r.owner_id IN ({marks}) AND {_LISTED_SQL}{r_clause} "
+        "SELECT * FROM (SELECT r.published_at AS at, r.owner_id AS feed_actor, 'release' AS feed_kind, "  # noqa: S608 - constant SQL, bound values
+        f"{_RELEASE_SELECT} FROM social_release r WHERE r.owner_id {who} AND {_LISTED_SQL}{r_clause} "
         "ORDER BY r.published_at DESC, r.id DESC LIMIT {}) AS own "
         "UNION ALL SELECT * FROM (SELECT p.created_at AS at, p.user_id AS feed_actor, "
-        f"'repost' AS feed_kind, "
-        f"{_RELEASE_SELECT} FROM social_repost p JOIN social_release r ON r.id = p.release "
-        f"WHERE p.user_id IN ({marks}) AND {_LISTED_SQL}{p_clause} "
+        f"'repost' AS feed_kind, {_RELEASE_SELECT} "
+        "FROM social_repost p JOIN social_release r ON r.id = p.release "
+        f"WHERE p.user_id {who} AND {_LISTED_SQL}{p_clause} "
         "ORDER BY p.created_at DESC LIMIT {}) AS shared",
-        *creators,
+        *who_args,
         *r_args,
         limit,
-        *creators,
+        *who_args,
         *p_args,
         limit,
     )
@@ -238,11 +244,6 @@ async def _was_trimmed(user_id: int) -> bool:
     return bool(await redis_client().hexists(key("social", "feed-horizon"), str(user_id)))  # type: ignore[misc]
 
 
-async def _all_followed(user_id: int) -> list[int]:
-    rows = await Follow.select(Follow.followee_id).where(Follow.follower_id == user_id)
-    return [r["followee_id"] for r in rows]
-
-
 async def home_feed(actor: Actor, first: int | None, after: str | None) -> Page[FeedEntry]:
     size = page_size(first)
     cursor = _decode(after)
@@ -253,8 +254,7 @@ async def home_feed(actor: Actor, first: int | None, after: str | None) -> Page[
     if len(entries) <= size and await _was_trimmed(actor.user_id):
         # The stored feed ran out and older items were trimmed: continue over everyone followed,
         # read-time, from the same cursor (what is still stored repeats and is dropped below).
-        followed = [u for u in await _all_followed(actor.user_id) if u not in large]
-        entries += await _read_time_items(actor.user_id, followed, cursor, size + 1)
+        entries += await _read_time_items(actor.user_id, None, cursor, size + 1)
     return _paginate(entries, size)
 
 

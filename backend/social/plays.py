@@ -48,25 +48,28 @@ STREAM_MAXLEN = 2_000_000
 SOURCES = ("page", "mini", "embed", "api")
 ANON_COOKIE = "cdz_listener"
 
+# KEYS: nonce, seen (listener+release), anonymous-per-IP cap, per-IP rate, stream, pending counts.
+# ARGV: release, user, listener hash, source, anonymous ("1"/"0"). The limits are written into the
+# script (fewer arguments to encode on every report): %(window)s %(token_ttl)s %(cap)s %(rate)s %(maxlen)s.
 _REPORT = """
 local n = redis.call('INCR', KEYS[4])
-if n == 1 then redis.call('EXPIRE', KEYS[4], ARGV[11]) end
-if n > tonumber(ARGV[10]) then return {4, redis.call('TTL', KEYS[4])} end
-if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then return {2, 0} end
+if n == 1 then redis.call('EXPIRE', KEYS[4], 60) end
+if n > %(rate)d then return {4, redis.call('TTL', KEYS[4])} end
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', %(token_ttl)d) then return {2, 0} end
 if redis.call('EXISTS', KEYS[2]) == 1 then return {0, redis.call('TTL', KEYS[2])} end
-if ARGV[8] == '1' then
+if ARGV[5] == '1' then
   local c = redis.call('INCR', KEYS[3])
-  if c == 1 then redis.call('EXPIRE', KEYS[3], ARGV[1]) end
-  if c > tonumber(ARGV[9]) then return {3, redis.call('TTL', KEYS[3])} end
+  if c == 1 then redis.call('EXPIRE', KEYS[3], %(window)d) end
+  if c > %(cap)d then return {3, redis.call('TTL', KEYS[3])} end
 end
-redis.call('SET', KEYS[2], '1', 'EX', ARGV[1])
-redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[12], '*',
-  'r', ARGV[3], 'u', ARGV[4], 'l', ARGV[5], 's', ARGV[6])
-redis.call('HINCRBY', KEYS[6], ARGV[3], 1)
+redis.call('SET', KEYS[2], '1', 'EX', %(window)d)
+redis.call('XADD', KEYS[5], 'MAXLEN', '~', %(maxlen)d, '*',
+  'r', ARGV[1], 'u', ARGV[2], 'l', ARGV[3], 's', ARGV[4])
+redis.call('HINCRBY', KEYS[6], ARGV[1], 1)
 return {1, 0}
 """
 _OUTCOMES = {1: "counted", 0: "duplicate", 2: "token_used", 3: "duplicate", 4: "rate_limited"}
-_sha: str | None = None
+_script: tuple[tuple[int, ...], str] | None = None  # (the limits it was written with, its SHA)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +132,6 @@ async def report(
     now: float | None = None,
 ) -> PlayResult:
     """Count one play if the token is genuine, old enough, and not a repeat. No SQL runs here."""
-    global _sha
     parsed = _parse(token)
     if parsed is None:
         return PlayResult(False, "invalid")
@@ -162,33 +164,40 @@ async def report(
         stream_key(),
         pending_key(),
     ]
-    args = [
-        WINDOW_SECONDS,
-        TOKEN_TTL_SECONDS,
-        release_id,
-        str(user_id or ""),
-        _hash(who, "play-listener"),
-        source,
-        int(now),
-        "0" if kind == "u" else "1",
-        ANON_PLAYS_PER_IP_PER_WINDOW,
-        REPORTS_PER_MINUTE_PER_IP,
-        60,
-        STREAM_MAXLEN,
-    ]
-    if _sha is None:
-        _sha = await client.script_load(_REPORT)
+    args = [release_id, str(user_id or ""), _hash(who, "play-listener"), source, "0" if kind == "u" else "1"]
+    sha = await _script_sha(client)
     try:
-        code, ttl = await client.evalsha(_sha, len(keys), *keys, *args)  # type: ignore[misc,arg-type]
+        code, ttl = await client.evalsha(sha, len(keys), *keys, *args)  # type: ignore[misc,arg-type]
     except Exception as exc:
         if "NOSCRIPT" not in str(exc):
             raise
-        _sha = await client.script_load(_REPORT)
-        code, ttl = await client.evalsha(_sha, len(keys), *keys, *args)  # type: ignore[misc,arg-type]
+        _forget_script()
+        code, ttl = await client.evalsha(await _script_sha(client), len(keys), *keys, *args)  # type: ignore[misc,arg-type]
     reason = _OUTCOMES[int(code)]
     return PlayResult(
         reason == "counted", reason, retry_after=max(0, int(ttl)) if reason == "rate_limited" else 0
     )
+
+
+async def _script_sha(client: Any) -> str:
+    """Load the report script written with the current limits (tests and benchmarks change them)."""
+    global _script
+    limits = (
+        WINDOW_SECONDS,
+        TOKEN_TTL_SECONDS,
+        ANON_PLAYS_PER_IP_PER_WINDOW,
+        REPORTS_PER_MINUTE_PER_IP,
+        STREAM_MAXLEN,
+    )
+    if _script is None or _script[0] != limits:
+        text = _REPORT % dict(zip(("window", "token_ttl", "cap", "rate", "maxlen"), limits, strict=True))
+        _script = (limits, await client.script_load(text))
+    return _script[1]
+
+
+def _forget_script() -> None:
+    global _script
+    _script = None
 
 
 def stream_key() -> str:

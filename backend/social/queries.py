@@ -12,7 +12,7 @@ from typing import Any
 from piccolo.columns.combination import Where
 from piccolo.query.methods.select import Count
 
-from backend.core import clock
+from backend.core import clock, db
 from backend.social.tables import (
     AuditEntry,
     Comment,
@@ -209,7 +209,9 @@ async def search_releases(
 ) -> list[dict[str, Any]]:
     query = Release.select().where(listed())
     if text:
-        query = query.where(Release.title.ilike(f"%{_escape_like(text)}%"))
+        pattern = f"%{_escape_like(text)}%"
+        # SQLite's LIKE already ignores ASCII case (and has no ILIKE).
+        query = query.where(Release.title.ilike(pattern) if db.is_postgres() else Release.title.like(pattern))
     if genre:
         query = query.where(Release.genre == genre)
     query = query.order_by(Release.published_at, Release.id, ascending=False).limit(limit)
