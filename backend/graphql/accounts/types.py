@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -11,6 +11,9 @@ from backend.accounts import services as accounts
 from backend.core.actor import Actor
 from backend.graphql.loaders import OrganizationByIdLoader, UserByIdLoader
 from backend.graphql.pagination import Connection, connection
+
+if TYPE_CHECKING:
+    from backend.graphql.social.types import Profile
 
 
 @strawberry.enum
@@ -50,6 +53,14 @@ class User:
     def handle(self) -> str:
         return self.row["handle"]
 
+    @strawberry.field(description="Their community profile: bio, pictures, followers, releases.")
+    async def profile(
+        self, info: Info
+    ) -> Annotated[Profile, strawberry.lazy("backend.graphql.social.types")] | None:
+        from backend.graphql.social.types import load_profile
+
+        return await load_profile(info, self.row["id"])
+
 
 @strawberry.type(description="The signed-in user, with what only they may see.")
 class Viewer:
@@ -74,6 +85,14 @@ class Viewer:
     @strawberry.field
     def handle(self) -> str:
         return self.actor.handle
+
+    @strawberry.field(description="Your community profile: bio, pictures, followers, releases.")
+    async def profile(
+        self, info: Info
+    ) -> Annotated[Profile, strawberry.lazy("backend.graphql.social.types")] | None:
+        from backend.graphql.social.types import load_profile
+
+        return await load_profile(info, self.actor.user_id)
 
     @strawberry.field
     def region(self) -> str:
