@@ -103,3 +103,56 @@ async def test_follow_button_follows_and_unfollows(client, make_user, scene):
     response = await client.post(f"/@{handle}/unfollow", data={"_csrf_token": token})
     page = await client.get(f"/@{handle}")
     assert 'data-testid="follow"' in page.text and 'data-count="1"' in page.text
+
+
+async def test_forms_for_notifications_and_editing(client, scene):
+    import re
+    from datetime import timedelta
+
+    from backend.core import clock
+    from backend.core.tables import Job
+    from backend.social import notifications
+    from backend.social.tables import Release
+
+    await log_in(client, "cora@example.com")
+    token = await csrf_token(client, "/notifications")
+    assert (await notifications.unread_count(scene["creator"]["id"])) == 3  # follow, comment, like
+    await client.post("/notifications/read", data={"_csrf_token": token, "all": "1"})
+    assert (await notifications.unread_count(scene["creator"]["id"])) == 0
+    response = await client.post(
+        "/settings/notifications",
+        data={"_csrf_token": token, "app": ["release", "comment"], "email": ["comment"], "digest": "1"},
+    )
+    assert response.status_code == 303
+    prefs = await notifications.preferences(scene["creator"]["id"])
+    assert prefs["app_off"] == ["follow", "like", "repost", "verification"] and prefs["email_off"] == [
+        "follow",
+        "like",
+        "release",
+        "repost",
+        "verification",
+    ]
+    # Editing a scheduled release without touching its time does not schedule it again.
+    release = scene["release"]
+    later = clock.now() + timedelta(days=2)
+    await Release.update({Release.status: "scheduled", Release.publish_at: later}).where(
+        Release.id == release["id"]
+    )
+    page = await client.get(f"/tracks/{release['public_id']}/edit")
+    shown = re.search(r'name="publish_at" type="datetime-local" value="([^"]+)"', page.text).group(1)
+    jobs_before = await Job.count().where(Job.kind == "social.publish_scheduled")
+    response = await client.post(
+        f"/tracks/{release['public_id']}/edit",
+        data={
+            "_csrf_token": token,
+            "title": "Harbour Lights (edit)",
+            "genre": "reel",
+            "visibility": "public",
+            "publish_at": shown,
+            "credits": "",
+        },
+    )
+    assert response.status_code == 303
+    assert await Job.count().where(Job.kind == "social.publish_scheduled") == jobs_before
+    row = await Release.select(Release.title, Release.status).where(Release.id == release["id"]).first()
+    assert row == {"title": "Harbour Lights (edit)", "status": "scheduled"}

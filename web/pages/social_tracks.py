@@ -138,7 +138,7 @@ async def track_page(request: Request[Any, Any, Any], track_id: FromPath[str]) -
 @get("/tracks/{track_id:str}/artwork", name="track_artwork", cache=False)
 async def track_artwork(request: Request[Any, Any, Any], track_id: FromPath[str]) -> Redirect:
     """A stable artwork address for link previews: redirects to a fresh signed URL."""
-    data = await query(request, "TrackPage", {"id": track_id, "key": request.query_params.get("k")})
+    data = await query(request, "EmbedTrack", {"id": track_id, "key": request.query_params.get("k")})
     from backend.social import services as social
 
     row = await social.queries.release_by_public_id(data["release"]["id"])
@@ -313,7 +313,10 @@ async def edit_submit(request: Request[Any, Any, Any], track_id: FromPath[str]) 
         "publishNow": bool(form.get("publish_now")),
     }
     if publish_at and not changes["publishNow"]:
-        changes["publishAt"] = publish_at
+        # Only a changed time is sent: saving other fields must not re-schedule the release.
+        current = (await query(request, "TrackEditPage", {"id": track_id}))["release"]["publishAt"]
+        if form.get("publish_at") != to_local_input(current, page.time_zone):
+            changes["publishAt"] = publish_at
     data = payload(
         await run_operation(request, "UpdateRelease", {"id": track_id, "input": changes}), "updateRelease"
     )
