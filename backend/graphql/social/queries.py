@@ -20,6 +20,7 @@ from backend.graphql.social.types import (
     Tag,
     VerificationRequest,
     load_profile,
+    prefetch,
 )
 from backend.social import services as social
 
@@ -49,6 +50,7 @@ class SocialQueries:
         after: str | None = None,
     ) -> Connection[Release]:
         page = await social.releases.search(info.context.actor, query, genre, first, after)
+        await prefetch(info, page.items)
         return connection(page, Release)
 
     @strawberry.field(
@@ -59,6 +61,7 @@ class SocialQueries:
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[FeedItem]:
         page = await social.feeds.home_feed(info.context.actor, first, after)
+        await prefetch(info, [e.release for e in page.items], [e.actor_id for e in page.items])
         edges = [
             Edge(cursor=c, node=FeedItem(entry=e)) for e, c in zip(page.items, page.cursors, strict=True)
         ]
@@ -73,7 +76,9 @@ class SocialQueries:
     async def starter_feed(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Release]:
-        return connection(await social.feeds.starter_feed(first, after), Release)
+        page = await social.feeds.starter_feed(first, after)
+        await prefetch(info, page.items)
+        return connection(page, Release)
 
     @strawberry.field(permission_classes=[IsAuthenticated])
     async def notifications(
