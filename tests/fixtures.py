@@ -48,6 +48,9 @@ async def services_ready() -> AsyncIterator[None]:
 @pytest_asyncio.fixture(loop_scope="session", autouse=True)
 async def clean_slate(services_ready: None) -> AsyncIterator[None]:
     """Every test starts with empty tables and no Redis keys of this run."""
+    # A test cancelled inside a transaction would leave Piccolo's "current transaction" set in the
+    # context the tests share, and every later query would run inside it: start clean.
+    db.engine().current_transaction.set(None)
     tables = await _table_names()
     if tables:
         names = ", ".join(f'"{t}"' for t in tables)
@@ -55,6 +58,11 @@ async def clean_slate(services_ready: None) -> AsyncIterator[None]:
     client = redis_client()
     async for name in client.scan_iter(match=key("*"), count=1000):
         await client.delete(name)
+    from web.graphql_http import forget_plans
+    from web.render import forget_cached_pages
+
+    forget_plans()
+    forget_cached_pages()
     yield
 
 

@@ -87,6 +87,11 @@ _PLAN_TTL = 30.0
 _plans: dict[int, tuple[float, Entitlements]] = {}
 
 
+def forget_plans() -> None:
+    """Drop the cached plans (tests start each case from nothing; ids are reused there)."""
+    _plans.clear()
+
+
 async def _entitlements(user_id: int) -> Entitlements:
     now = time.monotonic()
     cached = _plans.get(user_id)

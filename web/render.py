@@ -235,6 +235,10 @@ _CSRF_MARK = "\x00csrf\x00"
 _anonymous_pages: dict[tuple[str, str, str], tuple[float, str, dict[str, str]]] = {}
 
 
+def forget_cached_pages() -> None:
+    _anonymous_pages.clear()
+
+
 def cached_for_anonymous(seconds: float) -> Callable[[F], F]:
     """Serve a page to visitors without a session from a short per-process cache.
 
