@@ -17,7 +17,10 @@ async def form_data(request: Request[Any, Any, Any]) -> dict[str, str]:
 
 
 def form_list(form: Any, name: str) -> list[str]:
-    return [v for v in form.getall(name) if isinstance(v, str)] if hasattr(form, "getall") else []
+    """Every value of a repeated field (checkboxes); empty when none was sent."""
+    if not hasattr(form, "getall"):
+        return []
+    return [v for v in form.getall(name, []) if isinstance(v, str)]
 
 
 def payload(result: OpResult, field: str) -> dict[str, Any]:
