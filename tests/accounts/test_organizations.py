@@ -112,3 +112,16 @@ async def test_api_key_list_costs_a_constant_number_of_queries(client, make_user
         assert len(body["data"]["viewer"]["apiKeys"]["nodes"]) == total
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
+
+
+async def test_creating_a_key_with_no_scope_ticked_gives_a_read_key(client, make_user):
+    from tests.fixtures import csrf_token
+
+    await make_user("scopes@example.com")
+    await log_in(client, "scopes@example.com")
+    token = await csrf_token(client, "/settings/api-keys")
+    response = await client.post("/settings/api-keys", data={"_csrf_token": token, "name": "no boxes"})
+    assert response.status_code == 201
+    assert "cdz_" in response.text
+    keys = (await gql(client, "{ viewer { apiKeys { nodes { scopes } } } }"))["data"]["viewer"]["apiKeys"]["nodes"]
+    assert keys == [{"scopes": ["READ"]}]

@@ -12,7 +12,7 @@ from litestar.response import Redirect
 
 from backend.core.i18n import LOCALES, normalize_locale
 from web import sessions
-from web.forms import form_data, payload, redirect, safe_next, split_errors
+from web.forms import form_data, form_list, payload, redirect, safe_next, split_errors
 from web.locale import LANG_COOKIE
 from web.operations import query, run_operation
 from web.render import page_context, render
@@ -335,11 +335,7 @@ async def api_keys_create(request: Request[Any, Any, Any]) -> Response[Any]:
     if page.actor is None:
         return login_redirect(request)
     form = await request.form()
-    scopes = (
-        [s.upper() for s in form.getall("scopes") if s in ("read", "write")]
-        if hasattr(form, "getall")
-        else []
-    )
+    scopes = [s.upper() for s in form_list(form, "scopes") if s in ("read", "write")]
     data = payload(
         await run_operation(
             request, "CreateApiKey", {"name": form.get("name", ""), "scopes": scopes or ["READ"]}
