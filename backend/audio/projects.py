@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -162,7 +163,9 @@ async def _context(actor: Actor, project: dict[str, Any], batch: list[Any]) -> o
             wanted.update(c.get("asset_id") for c in track["clips"] if isinstance(c, dict))
     names = sorted(w for w in wanted if isinstance(w, str))
     rows = await queries.assets_by_public_ids(names[:2000])
-    owners = await access.asset_owners(project)
+    # Sounds of someone other than the editor and the owner: ask whose a fork may use.
+    strangers = any(row["owner_id"] not in (actor.user_id, project["owner_id"]) for row in rows)
+    owners = await access.asset_owners(project) if strangers else {project["owner_id"]}
     infos = {
         row["public_id"]: ops.AssetInfo(
             id=row["public_id"],
@@ -186,12 +189,20 @@ def _check_revision(value: Any) -> int | None:
 
 
 async def apply_operations(
-    actor: Actor, project_id: str, base_revision: int | None, batch: list[Any], *, batch_id: str | None = None
+    actor: Actor,
+    project_id: str,
+    base_revision: int | None,
+    batch: list[Any],
+    *,
+    batch_id: str | None = None,
+    rebase: Callable[[int], Awaitable[list[Any]]] | None = None,
 ) -> Committed:
     """Apply ``batch`` on ``base_revision`` (``None``: whatever is current) atomically, or refuse.
 
     ``batch_id`` (default: a new ``opb_`` id) names the batch in the log and the event; collaboration
-    passes the client's batch id so a client recognises its own commit in the stream."""
+    passes the client's batch id so a client recognises its own commit in the stream.
+    ``rebase(revision)``, called with the project row locked, returns ``batch`` transformed onto the
+    current revision (collaboration's operational transformation), instead of a stale refusal."""
     base = _check_revision(base_revision)
     if not isinstance(batch, list):
         raise DomainError("audio.errors.bad_payload", field="operations", number=1)
@@ -204,7 +215,9 @@ async def apply_operations(
             actor, await queries.project_by_public_id(project_id, for_update=True)
         )
         revision = int(project["revision"])
-        if base is not None and base != revision:
+        if rebase is not None:
+            batch = await rebase(revision)
+        elif base is not None and base != revision:
             raise StaleRevision(revision)
         applied = ops.apply_batch(project["document"], batch, ctx)
         new_revision = revision + len(applied.operations)

@@ -6,8 +6,9 @@ commit that arrives ahead of one still in flight between processes (or after one
 lost to a full queue) makes the stream read the missing ones from the log first, and a commit seen
 twice is delivered once. So a client can apply what it receives in order, without bookkeeping.
 
-Access is re-checked on every event: a cheap Redis counter of membership changes is compared, and
-the role is read again when it moved (and every ``RECHECK_SECONDS`` regardless). Someone removed
+Access is re-checked on every event: a Redis counter of membership changes is compared (one read
+per project and process per 100 ms at most, and always fresh on a membership event), and the role
+is read again when it moved (and every ``RECHECK_SECONDS`` regardless). Someone removed
 gets a last ``revoked`` event and the stream ends. A client id given by the subscriber is its
 presence: when the stream ends (the tab closed), it leaves at once; anyone quiet longer than the
 presence TTL is announced as gone by every stream.
@@ -36,6 +37,25 @@ TICK_SECONDS = 1.0
 
 def membership_version_key(project_id: str) -> str:
     return key("collab", "members", project_id)
+
+
+# The membership counter as this process last read it: the streams of one project in one process
+# share a read for VERSION_TTL seconds (a membership event makes the next read fresh).
+VERSION_TTL = 0.1
+_versions: dict[str, tuple[float, Any]] = {}
+
+
+async def _membership_version(project_id: str, *, fresh: bool = False) -> Any:
+    now = time.monotonic()
+    known = _versions.get(project_id)
+    if not fresh and known is not None and now - known[0] < VERSION_TTL:
+        return known[1]
+    value = await redis_client().get(membership_version_key(project_id))
+    _versions[project_id] = (now, value)
+    if len(_versions) > 10_000:  # forget quiet projects
+        for name in [n for n, (at, _) in _versions.items() if now - at > 60]:
+            del _versions[name]
+    return value
 
 
 async def bump_membership(project_id: str) -> None:
@@ -95,7 +115,7 @@ async def project_events(
         channels.person(project_id, actor.public_id),
     )
     async with events.listen(*watched) as queue:
-        version = await redis_client().get(membership_version_key(project_id))
+        version = await _membership_version(project_id, fresh=True)
         project = await audio.get_project(actor, project_id)
         role = await roles.role_of(actor, project)
         people = {(p["user"]["id"], p["client_id"]): p for p in await presence.current(project_id)}
@@ -115,22 +135,32 @@ async def project_events(
             "presence": list(people.values()),
             "resumed_from": resume,
         }
+        del project  # a long-lived stream keeps no copy of the document
         if resume is not None and resume < last:
             for missed in await _missing(actor, project_id, resume, last):
                 yield missed
         checked = time.monotonic()
         try:
             while True:
-                try:
-                    event: dict[str, Any] | None = await asyncio.wait_for(queue.get(), TICK_SECONDS)
-                except TimeoutError:
-                    event = None
+                # Wake up on the next event, or when the first person here goes quiet too long; a
+                # stream with nobody else present just waits (no timer per subscriber).
+                expiry = min((float(e.get("seen", 0)) + ttl for e in people.values()), default=None)
+                event: dict[str, Any] | None
+                if expiry is None:
+                    event = await queue.get()
+                else:
+                    try:
+                        event = await asyncio.wait_for(queue.get(), max(TICK_SECONDS, expiry - time.time()))
+                    except TimeoutError:
+                        event = None
                 now = time.time()
                 for who, entry in list(people.items()):
                     if now - float(entry.get("seen", 0)) > ttl:
                         del people[who]
                         yield presence.left_event(*who)
-                current_version = await redis_client().get(membership_version_key(project_id))
+                current_version = await _membership_version(
+                    project_id, fresh=event is not None and event.get("type") == "membership"
+                )
                 if current_version != version or time.monotonic() - checked > RECHECK_SECONDS:
                     version, checked = current_version, time.monotonic()
                     role = await _role(actor, project_id)

@@ -8,6 +8,8 @@ A client sends operations made on ``base_revision``. The server
 3. commits the result through the studio's ``apply_operations`` *at the current revision*; if
    another commit lands in between (``StaleRevision``), it transforms against that one too and tries
    again. The studio publishes the commit (with the client's batch id) to every subscriber.
+   On PostgreSQL that last step needs no retry: the studio calls back (``rebase``) with the
+   project row locked, and the batch catches up with what landed meanwhile right there.
 
 All or nothing: if the transformed batch no longer validates (a constraint spanning concurrent
 edits, e.g. fades longer than a clip someone trimmed meanwhile), nothing is committed and the client
@@ -16,7 +18,7 @@ transform window (``COLLAB_TRANSFORM_WINDOW`` operations; the log itself is kept
 
 A batch whose every operation became a noop commits nothing; its author learns it from the answer
 and from a ``dropped`` event. The client batch id makes a resend idempotent: the first answer is
-returned again (a ``pending`` record whose commit may have landed is checked against the log).
+returned again (the record is marked committed in the commit's own transaction).
 """
 
 from __future__ import annotations
@@ -70,14 +72,19 @@ def _public(op: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in op.items() if k != "rescue"}
 
 
-def _answer(row: dict[str, Any]) -> Submitted:
+async def _answer(actor: Actor, row: dict[str, Any]) -> Submitted:
+    """The first answer again; the operations as committed come from the log."""
+    committed: list[dict[str, Any]] = []
+    if row["status"] == "committed":
+        rows = await history.log_rows(actor, row["project_id"], row["attempt_revision"], row["revision"])
+        committed = [r["payload"] for r in rows if r["batch_id"] == row["client_batch_id"]]
     return Submitted(
         project_id=row["project_id"],
         client_batch_id=row["client_batch_id"],
         base_revision=row["base_revision"],
         committed_on=row["attempt_revision"],
         revision=row["revision"] if row["revision"] is not None else row["attempt_revision"],
-        operations=list(row["operations"] or []),
+        operations=committed,
         dropped=row["dropped"],
         replayed=True,
     )
@@ -102,13 +109,9 @@ async def submit(
         raise Busy()  # the same batch is being committed by another request right now
     try:
         earlier = await queries.submission(project_id, actor.user_id, client_batch_id)
-        if earlier is not None:
-            if earlier["status"] != "pending":
-                return _answer(earlier)
-            landed = await _landed(actor, project_id, earlier)
-            if landed is not None:
-                return landed
-        else:
+        if earlier is not None and earlier["status"] != "pending":
+            return await _answer(actor, earlier)
+        if earlier is None:
             await Submission.insert(
                 Submission(
                     project_id=project_id,
@@ -125,50 +128,74 @@ async def submit(
         await redis_client().delete(lock)
 
 
+class _Dropped(Exception):  # noqa: N818 - a signal out of the studio's transaction, not an error
+    def __init__(self, revision: int) -> None:
+        self.revision = revision
+
+
 async def _commit(
     actor: Actor, project: dict[str, Any], base: int, operations: list[Any], client_batch_id: str
 ) -> Submitted:
     project_id, current = project["public_id"], int(project["revision"])
-    since = await history.log_rows(actor, project_id, base, current)
-    base_doc = history.rewind(project["document"], since)
-    ctx = await audio.operation_context(actor, project, operations)
-    # Bad input is bad on the revision it was made on: refused as the studio refuses it.
-    made = ops.apply_batch(base_doc, operations, ctx)
-    mine = [ot.annotate_from_inverse(op, inv) for op, inv in zip(made.operations, made.inverses, strict=True)]
-    pending, _ = ot.transform_batches(
-        mine, [ot.annotate_from_inverse(r["payload"], r["inverse"]) for r in since]
-    )
-    at = current
-    for _ in range(RETRIES):
-        batch = [_public(op) for op in pending]
+    state: dict[str, Any] = {"pending": operations, "at": current, "normalized": False}
+
+    async def normalize(since: list[dict[str, Any]]) -> None:
+        """Validate on the revision the batch was made on (bad input there is refused as the
+        studio refuses it) and annotate it for transformation."""
+        base_doc = history.rewind(project["document"], since)
+        ctx = await audio.operation_context(actor, project, operations)
+        made = ops.apply_batch(base_doc, operations, ctx)
+        mine = [
+            ot.annotate_from_inverse(op, inv) for op, inv in zip(made.operations, made.inverses, strict=True)
+        ]
+        state["pending"], state["normalized"] = _rebased(mine, since), True
+
+    if base < current:
+        await normalize(await history.log_rows(actor, project_id, base, current))
+    # else: made on the current revision: if nothing lands before the commit, the studio validates
+    # it as it is (the common case, one validation instead of two).
+
+    async def rebase(revision: int) -> list[dict[str, Any]]:
+        """Called by the studio with the project row locked: catch up with what landed meanwhile."""
+        if revision != state["at"]:
+            if not state["normalized"]:
+                await normalize([])
+            newer = await history.log_rows(actor, project_id, state["at"], revision)
+            state["pending"], state["at"] = _rebased(state["pending"], newer), revision
+        batch = [_public(op) for op in state["pending"]]
         if not batch:
-            return await _dropped(actor, project_id, base, at, client_batch_id, len(operations))
-        await Submission.update({Submission.attempt_revision: at}).where(
-            *_row(project_id, actor, client_batch_id)
-        )
-        try:
-            committed = await audio.apply_operations(actor, project_id, at, batch, batch_id=client_batch_id)
-        except audio.StaleRevision:
-            newer = await history.log_rows(actor, project_id, at)
-            if not newer:
-                continue
-            pending, _ = ot.transform_batches(
-                pending, [ot.annotate_from_inverse(r["payload"], r["inverse"]) for r in newer]
-            )
-            at = newer[-1]["revision"]
-            continue
-        except ops.OperationError as exc:
-            raise ResyncRequired(
-                "collab.errors.conflict", current=at, cause=exc, locale=actor.locale
-            ) from None
+            raise _Dropped(revision)
+        # In the commit's own transaction: a resend finds "committed" exactly when it was.
         await Submission.update(
             {
                 Submission.status: "committed",
-                Submission.revision: committed.project["revision"],
-                Submission.operations: committed.operations,
-                Submission.dropped: len(operations) - len(committed.operations),
+                Submission.attempt_revision: revision,
+                Submission.revision: revision + len(batch),
+                Submission.dropped: len(operations) - len(batch),
             }
         ).where(*_row(project_id, actor, client_batch_id))
+        return batch
+
+    for _ in range(RETRIES):
+        try:
+            committed = await audio.apply_operations(
+                actor,
+                project_id,
+                None,
+                [_public(op) for op in state["pending"]],
+                batch_id=client_batch_id,
+                rebase=rebase,
+            )
+        except _Dropped as dropped:
+            return await _dropped(actor, project_id, base, dropped.revision, client_batch_id, len(operations))
+        except audio.StaleRevision:
+            continue  # without a row lock (SQLite) another writer can come first: catch up, retry
+        except ops.OperationError as exc:
+            if not state["normalized"]:
+                raise  # bad input on the very revision it was made on: the studio's own refusal
+            raise ResyncRequired(
+                "collab.errors.conflict", current=state["at"], cause=exc, locale=actor.locale
+            ) from None
         return Submitted(
             project_id=project_id,
             client_batch_id=client_batch_id,
@@ -179,6 +206,11 @@ async def _commit(
             dropped=max(0, len(operations) - len(committed.operations)),
         )
     raise Busy()
+
+
+def _rebased(pending: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    theirs = [ot.annotate_from_inverse(r["payload"], r["inverse"]) for r in rows]
+    return ot.transform_batches(pending, theirs)[0]
 
 
 def _row(project_id: str, actor: Actor, client_batch_id: str) -> tuple[Any, ...]:
@@ -219,30 +251,4 @@ async def _dropped(
         revision=at,
         operations=[],
         dropped=count,
-    )
-
-
-async def _landed(actor: Actor, project_id: str, earlier: dict[str, Any]) -> Submitted | None:
-    """Did the commit attempt of a pending record land? It would be right after its base."""
-    rows = await history.log_rows(
-        actor, project_id, earlier["attempt_revision"], earlier["attempt_revision"] + ops.MAX_OPERATIONS
-    )
-    mine = [
-        r for r in rows if r["batch_id"] == earlier["client_batch_id"] and r["author_id"] == actor.user_id
-    ]
-    if not mine or mine[0]["revision"] != earlier["attempt_revision"] + 1:
-        return None
-    committed = [r["payload"] for r in mine]
-    revision = mine[-1]["revision"]
-    await Submission.update(
-        {Submission.status: "committed", Submission.revision: revision, Submission.operations: committed}
-    ).where(Submission.id == earlier["id"])
-    return Submitted(
-        project_id=project_id,
-        client_batch_id=earlier["client_batch_id"],
-        base_revision=earlier["base_revision"],
-        committed_on=earlier["attempt_revision"],
-        revision=revision,
-        operations=committed,
-        replayed=True,
     )

@@ -128,7 +128,7 @@ class CollabSettings:
     # How far behind the current revision a client's base may be and still be transformed.
     transform_window: int = 1000
     # A collaborator who stops sending heartbeats disappears after this long.
-    presence_ttl_seconds: int = 10
+    presence_ttl_seconds: int = 8
     # Per client: presence updates beyond this (a flood) are refused with RATE_LIMITED.
     presence_updates_per_second: int = 10
     invitation_days: int = 14
@@ -224,7 +224,7 @@ def load_settings(env: dict[str, str] | os._Environ[str] | None = None) -> Setti
             turn_username=get("COLLAB_TURN_USERNAME", ""),
             turn_credential=get("COLLAB_TURN_CREDENTIAL", ""),
             transform_window=_int(get("COLLAB_TRANSFORM_WINDOW", "1000")),
-            presence_ttl_seconds=_int(get("COLLAB_PRESENCE_TTL_SECONDS", "10")),
+            presence_ttl_seconds=_int(get("COLLAB_PRESENCE_TTL_SECONDS", "8")),
             presence_updates_per_second=_int(get("COLLAB_PRESENCE_UPDATES_PER_SECOND", "10")),
             invitation_days=_int(get("COLLAB_INVITATION_DAYS", "14")),
         ),

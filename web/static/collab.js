@@ -523,7 +523,7 @@
     var now = Date.now(), byUser = {};
     Object.keys(this.people).forEach(function (key) {
       var p = self.people[key];
-      if (p.seenAt && now - p.seenAt > 12000) { delete self.people[key]; return; }
+      if (p.seenAt && now - p.seenAt > 9000) { delete self.people[key]; return; }
       if (p.user.id === self.viewerId && p.clientId === self.clientId) { return; }
       byUser[p.user.id] = byUser[p.user.id] || p;
     });
