@@ -39,3 +39,18 @@ class Busy(DomainError):
 
     def __init__(self) -> None:
         super().__init__("collab.errors.busy", field="operations")
+
+
+class Refused(DomainError):
+    """A batch refused as it was sent (an object that isn't there on its base revision, a value out
+    of range, ...): the studio's own error (key, field, code), plus the revision to resynchronise to.
+    Nothing was committed."""
+
+    def __init__(self, cause: DomainError, current: int) -> None:
+        super().__init__(cause.key, field=cause.field, **cause.params)
+        self.cause = cause
+        self.current = current
+
+    @property
+    def code(self) -> str:
+        return self.cause.code

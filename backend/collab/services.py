@@ -11,7 +11,7 @@ from backend.collab.comments import get as get_comment
 from backend.collab.comments import replies as comment_replies
 from backend.collab.comments import resolve as resolve_comment
 from backend.collab.comments import threads as comment_threads
-from backend.collab.errors import Busy, ResyncRequired
+from backend.collab.errors import Busy, Refused, ResyncRequired
 from backend.collab.history import (
     create_snapshot,
     delete_snapshot,
@@ -48,6 +48,7 @@ from backend.collab.submit import Submitted, submit
 
 __all__ = [
     "Busy",
+    "Refused",
     "ResyncRequired",
     "Selection",
     "Submitted",

@@ -31,7 +31,7 @@ from backend.audio import operations as ops
 from backend.audio import services as audio
 from backend.collab import access, channels, history, queries, roles
 from backend.collab import transform as ot
-from backend.collab.errors import Busy, ResyncRequired
+from backend.collab.errors import Busy, Refused, ResyncRequired
 from backend.collab.tables import Submission
 from backend.core import clock, db
 from backend.core.actor import Actor
@@ -123,7 +123,10 @@ async def submit(
                     created_at=clock.now(),
                 )
             )
-        return await _commit(actor, project, base_revision, operations, client_batch_id)
+        try:
+            return await _commit(actor, project, base_revision, operations, client_batch_id)
+        except ops.OperationError as exc:
+            raise Refused(exc, current) from None
     finally:
         await redis_client().delete(lock)
 

@@ -137,6 +137,7 @@ async def test_bad_input_is_refused_translated_and_nothing_is_committed(client, 
         )
         assert [e["code"] for e in result["errors"]] == [code]
         assert result["revision"] is None
+        assert result["resyncRequired"] is True and result["currentRevision"] == base
     after = await document(client, editor, shared.project)
     assert after == before
 

@@ -38,7 +38,7 @@ class SubmitProjectOperationsPayload:
         default=False, description="The stored answer to an earlier send of this batch."
     )
     resync_required: bool = strawberry.field(
-        default=False, description="Fetch the project again (RESYNC_REQUIRED): nothing was committed."
+        default=False, description="Nothing was committed: fetch the project again before retrying."
     )
     current_revision: int | None = None
     errors: list[FieldError] = strawberry.field(default_factory=list)
@@ -163,6 +163,11 @@ class CollabMutations:
         except collab.ResyncRequired as exc:
             return SubmitProjectOperationsPayload(
                 resync_required=True, current_revision=exc.current, errors=field_errors(exc, locale)
+            )
+        except collab.Refused as exc:
+            # The client's view of the project is off: it should fetch it again before retrying.
+            return SubmitProjectOperationsPayload(
+                resync_required=True, current_revision=exc.current, errors=_batch_errors(exc, locale)
             )
         except DomainError as exc:
             return SubmitProjectOperationsPayload(errors=_batch_errors(exc, locale))
