@@ -172,3 +172,19 @@ async def test_every_page_renders_in_every_locale(client, make_user, monkeypatch
     assert fragment.status_code == 200 and "collab." not in re.sub(
         r'(href|action|hx-\w+|src|data-[\w-]+)="[^"]*"', "", fragment.text
     )
+
+
+async def test_outsiders_get_nothing_from_the_pages_either(client, make_user, monkeypatch):
+    shared = await shared_project(client, make_user, monkeypatch)
+    await collab.add_comment(shared.owner.actor, shared.project, "Private thought", time=1.0)
+    outsider = await person(make_user, "nosy@example.com", "Nosy Parker", "none")
+    await _as(client, outsider)
+    for path in ("", "/collab", "/collab/comments", "/collab/history", "/share"):
+        response = await client.get(f"/projects/{shared.project}{path}")
+        assert response.status_code == 404, path
+        assert "Private thought" not in response.text
+    token = await csrf_token(client, "/shared")
+    posted = await client.post(
+        f"/projects/{shared.project}/comments", data={"_csrf_token": token, "body": "hi", "time": "1"}
+    )
+    assert posted.status_code == 404

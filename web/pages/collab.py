@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from litestar import Request, Response, get, post
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from backend.core.i18n import t
@@ -130,6 +131,8 @@ async def _after_form(
     flash: tuple[str, dict[str, Any]] | None,
 ) -> Response[Any]:
     """htmx gets the part that changed (with any errors); a plain post goes back to the panel page."""
+    if any(e["code"] == "NOT_FOUND" for e in errors):
+        raise NotFoundException()  # outside the project: there is no such page to go back to
     messages = [e["message"] for e in errors]
     if is_htmx(request):
         key = "comment_errors" if block == "comments" else "history_errors"
