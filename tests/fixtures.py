@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 from collections.abc import AsyncIterator
@@ -42,7 +43,8 @@ async def services_ready() -> AsyncIterator[None]:
     await events.close_hub()
     await jobs.close_arq_pool()
     await close_redis()
-    await db.close_pool()
+    # A connection never given back (a leak) fails the run here instead of hanging it.
+    await asyncio.wait_for(db.close_pool(), 30)
 
 
 @pytest_asyncio.fixture(loop_scope="session", autouse=True)
@@ -63,6 +65,9 @@ async def clean_slate(services_ready: None) -> AsyncIterator[None]:
 
     forget_plans()
     forget_cached_pages()
+    from backend.accounts import key_cache
+
+    key_cache.clear()
     yield
 
 
@@ -221,7 +226,9 @@ async def live_url(app: Any) -> AsyncIterator[str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="websockets")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="websockets"
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
