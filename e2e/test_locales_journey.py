@@ -6,7 +6,9 @@ import re
 
 import pytest
 
-LEAKED_KEY = re.compile(r"\b(?:common|accounts|home|mail|jobs|audio|billing|social|intelligence|collab)\.[a-z_]+\.[a-z_.]+\b")
+LEAKED_KEY = re.compile(
+    r"\b(?:common|accounts|home|mail|jobs|audio|billing|social|intelligence|collab)\.[a-z_]+\.[a-z_.]+\b"
+)
 HEADLINES = {
     "en": "Make, share and earn from your music",
     "es": "Crea, comparte y gana con tu música",

@@ -27,7 +27,11 @@ async def test_cadenza_dev_boots_embedded_and_serves_everything():
     cadenza = Path(sys.executable).parent / "cadenza"
     process = subprocess.Popen(
         [str(cadenza), "dev", "--port", str(port), "--data-dir", str(data_dir)],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -49,16 +53,33 @@ async def test_cadenza_dev_boots_embedded_and_serves_everything():
             assert home.status_code == 200 and "Cadenza" in home.text
 
             # The demo data is there: the demo creator can log in.
-            login = await http.post("/graphql", json={"query": 'mutation { logIn(email: "creator@demo.cadenza.local", password: "cadenza-demo-2026") { viewer { displayName } errors { message } } }'})
+            login = await http.post(
+                "/graphql",
+                json={
+                    "query": 'mutation { logIn(email: "creator@demo.cadenza.local", password: "cadenza-demo-2026") { viewer { displayName } errors { message } } }'
+                },
+            )
             assert login.json()["data"]["logIn"]["viewer"]["displayName"] == "Demo Creator"
 
             # A sign-up's confirmation mail is delivered by the embedded worker into the dev mailbox.
             http.cookies.clear()
-            signed = await http.post("/graphql", json={"query": SIGN_UP, "variables": {"i": {"email": "smoke@example.com", "password": "smoke test passphrase", "displayName": "Smoke"}}})
+            signed = await http.post(
+                "/graphql",
+                json={
+                    "query": SIGN_UP,
+                    "variables": {
+                        "i": {
+                            "email": "smoke@example.com",
+                            "password": "smoke test passphrase",
+                            "displayName": "Smoke",
+                        }
+                    },
+                },
+            )
             assert signed.json()["data"]["signUp"]["errors"] == []
             for _ in range(100):
                 mailbox = await http.get("/dev/mailbox", params={"to": "smoke@example.com"})
-                if "data-kind=\"confirm_email\"" in mailbox.text and "delivered" in mailbox.text:
+                if 'data-kind="confirm_email"' in mailbox.text and "delivered" in mailbox.text:
                     break
                 await asyncio.sleep(0.1)
             else:
@@ -66,7 +87,9 @@ async def test_cadenza_dev_boots_embedded_and_serves_everything():
 
             # Uploads land in the local media folder.
             await http.get("/")
-            upload = await http.post("/uploads", content=b"hello", headers={"x-csrftoken": http.cookies["csrftoken"]})
+            upload = await http.post(
+                "/uploads", content=b"hello", headers={"x-csrftoken": http.cookies["csrftoken"]}
+            )
             assert upload.status_code == 201
             assert any((data_dir / "media").rglob(upload.json()["id"]))
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import importlib
@@ -15,6 +16,7 @@ from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.static_files import create_static_files_router
 
+from backend.accounts import services as accounts
 from backend.core import db, events, i18n, jobs
 from backend.core.logs import configure_logging
 from backend.core.redis import close_redis
@@ -55,12 +57,16 @@ def page_route_handlers() -> list[Any]:
 @contextlib.asynccontextmanager
 async def lifespan(app: Litestar) -> AsyncIterator[None]:
     await db.start_pool()
+    key_watcher = asyncio.create_task(accounts.watch_api_key_changes(), name="api-key-watcher")
     # Objects alive after start-up never die: keep them out of the collector's way.
     gc.collect()
     gc.freeze()
     try:
         yield
     finally:
+        key_watcher.cancel()
+        with contextlib.suppress(BaseException):
+            await key_watcher
         await events.close_hub()
         await jobs.close_arq_pool()
         await close_redis()

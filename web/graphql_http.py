@@ -11,6 +11,7 @@ import json
 import time
 from typing import Any
 
+import msgspec
 from litestar import MediaType, Request, Response, route
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
@@ -29,6 +30,13 @@ from web import sessions
 from web.auth import authenticate, client_ip
 from web.locale import negotiate
 
+_encoder = msgspec.json.Encoder(enc_hook=str)
+
+
+def _encode(body: dict[str, Any]) -> bytes:
+    return _encoder.encode(body)
+
+
 _QUERY_ONLY = (OperationType.QUERY,)
 _ALL = (OperationType.QUERY, OperationType.MUTATION)
 _HEADERS = {"Vary": "Authorization, Cookie", "Cache-Control": "no-store"}
@@ -36,7 +44,7 @@ _HEADERS = {"Vary": "Authorization, Cookie", "Cache-Control": "no-store"}
 
 def _json(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response[bytes]:
     return Response(
-        json.dumps(body, separators=(",", ":"), default=str).encode(),
+        _encode(body),
         status_code=status,
         media_type=MediaType.JSON,
         headers={**_HEADERS, **(headers or {})},
@@ -109,17 +117,20 @@ async def _rate_limit(
 ) -> Response[bytes] | None:
     """Per key: the plan's requests a minute and calls a month. Without a key: per client IP."""
     security = get_settings().security
+    if actor is not None and via_key and actor.api_key_id is not None:
+        plan = await _entitlements(actor.user_id)
+        admission = await billing.admit_api_call(
+            actor.user_id, actor.api_key_id, plan, security.api_requests_per_minute or None
+        )
+        if not admission.allowed:
+            seconds = admission.retry_after
+            headers = {"Retry-After": str(seconds)}
+            return _error(t("common.errors.rate_limited", seconds=seconds), 429, "RATE_LIMITED", headers)
+        if admission.allowance_used_up:
+            return _error(t("common.errors.api_allowance_used"), 429, "API_ALLOWANCE_USED")
+        return None
     try:
-        if actor is not None and via_key:
-            plan = await _entitlements(actor.user_id)
-            per_minute = security.api_requests_per_minute or plan.limit("api_requests_per_minute")
-            await ratelimit.enforce(f"api:key:{actor.api_key_id}", per_minute, 60)
-            if not await billing.record_api_call(actor.user_id, plan):
-                return _error(t("common.errors.api_allowance_used"), 429, "API_ALLOWANCE_USED")
-        else:
-            await ratelimit.enforce(
-                f"api-ip:{client_ip(request)}", security.api_requests_per_minute_per_ip, 60
-            )
+        await ratelimit.enforce(f"api-ip:{client_ip(request)}", security.api_requests_per_minute_per_ip, 60)
     except RateLimited as exc:
         headers = {"Retry-After": str(exc.retry_after)}
         return _error(t(exc.key, seconds=exc.retry_after), 429, "RATE_LIMITED", headers)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from email_validator import EmailNotValidError, validate_email
 
-from backend.accounts import access, queries
+from backend.accounts import access, key_cache, queries
 from backend.accounts.tables import (
     API_SCOPES,
     ORG_ROLES,
@@ -373,6 +373,7 @@ async def update_profile(
     if values:
         values["updated_at"] = clock.now()
         await User.update(values).where(User.id == actor.user_id)
+        await key_cache.announce(user_id=actor.user_id)
     user = await queries.user_by_id(actor.user_id)
     assert user is not None
     return user
@@ -386,6 +387,7 @@ async def set_platform_role(actor: Actor, user_public_id: str, role: str) -> dic
     if user is None:
         raise NotFound()
     await User.update({User.platform_role: role, User.updated_at: clock.now()}).where(User.id == user["id"])
+    await key_cache.announce(user_id=user["id"])
     return await queries.user_by_id(user["id"]) or user
 
 
@@ -470,6 +472,7 @@ async def revoke_api_key(actor: Actor, key_public_id: str) -> dict[str, Any]:
         raise NotFound()
     if row["revoked_at"] is None:
         await ApiKey.update({ApiKey.revoked_at: clock.now()}).where(ApiKey.id == row["id"])
+    await key_cache.announce(prefix=row["prefix"])
     updated = await queries.api_key_by_public_id(key_public_id)
     assert updated is not None
     return updated
@@ -480,10 +483,14 @@ async def authenticate_api_key(secret: str) -> Actor | None:
     split = _split_key(secret.strip())
     if split is None:
         return None
+    secret_hash = token_hash(secret.strip())
+    remembered = key_cache.get(split[0], secret_hash)
+    if remembered is not None:
+        return remembered
     row = await queries.api_key_with_user(split[0])
     if row is None or row["revoked_at"] is not None:
         return None
-    if not hmac.compare_digest(row["key_hash"], token_hash(secret.strip())):
+    if not hmac.compare_digest(row["key_hash"], secret_hash):
         return None
     if not row["user_is_active"]:
         return None
@@ -493,7 +500,9 @@ async def authenticate_api_key(secret: str) -> Actor | None:
         # Written at most every five minutes, so the hot path stays read-only.
         await ApiKey.update({ApiKey.last_used_at: now}).where(ApiKey.id == row["id"])
     user = {k.removeprefix("user_"): v for k, v in row.items() if k.startswith("user_")}
-    return Actor.from_user_row(user, api_key_id=row["id"], scopes=frozenset(row["scopes"].split(",")))
+    actor = Actor.from_user_row(user, api_key_id=row["id"], scopes=frozenset(row["scopes"].split(",")))
+    key_cache.put(split[0], secret_hash, actor)
+    return actor
 
 
 # ----------------------------------------------------------------------------- organizations
@@ -712,3 +721,8 @@ async def organization_ids_of(user_id: int) -> list[int]:
 
 def supported_locales() -> tuple[str, ...]:
     return LOCALES
+
+
+async def watch_api_key_changes() -> None:
+    """For each web process: forget remembered keys that another process revoked or changed."""
+    await key_cache.watch()

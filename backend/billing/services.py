@@ -111,6 +111,14 @@ async def set_level(user_id: int, metric: str, value: int) -> None:
     await usage.set_level(user_id, metric, value)
 
 
+async def admit_api_call(
+    user_id: int, key_id: int, entitlements: Entitlements, per_minute: int | None = None
+) -> usage.Admission:
+    """The API's per-request check for a key: its plan's rate limit and monthly allowance, counted
+    together in one Redis round trip. ``per_minute`` overrides the plan's rate (tests, benchmarks)."""
+    return await usage.admit_api_call(user_id, key_id, entitlements, per_minute)
+
+
 async def record_api_call(user_id: int, entitlements: Entitlements | None = None) -> bool:
     """Count an API-key request against the month's allowance; ``False`` when it is used up.
     Pass the caller's ``entitlements`` if it has them, to save recomputing the plan."""

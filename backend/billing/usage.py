@@ -209,6 +209,51 @@ return used
 """
 
 
+# The API's admission check in one round trip: the key's requests this minute (its plan's rate
+# limit), then this month's allowance (a limit of -1 is unlimited). Returns {allowed this minute,
+# seconds to the minute's reset, calls this month or -1 when the allowance is used up}.
+_ADMIT = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('TTL', KEYS[1])
+local rate = tonumber(ARGV[2])
+if rate >= 0 and n > rate then return {0, ttl, 0} end
+local used = tonumber(redis.call('GET', KEYS[2]) or '0')
+local limit = tonumber(ARGV[3])
+if limit >= 0 and used + 1 > limit then return {1, ttl, -1} end
+used = redis.call('INCR', KEYS[2])
+if used == 1 then redis.call('EXPIRE', KEYS[2], ARGV[4]) end
+return {1, ttl, used}
+"""
+_admit_script: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    allowed: bool
+    retry_after: int
+    allowance_used_up: bool
+
+
+async def admit_api_call(
+    user_id: int, key_id: int, entitlements: Entitlements, per_minute: int | None = None
+) -> Admission:
+    """Count one API-key request against its plan's per-minute limit and monthly allowance."""
+    global _admit_script
+    client = redis_client()
+    if _admit_script is None:
+        _admit_script = client.register_script(_ADMIT)
+    now = clock.now()
+    month_ttl = int((next_period_start(now) - now).total_seconds()) + 7 * 86400
+    limit = per_minute or entitlements.limit("api_requests_per_minute")
+    allowed, ttl, used = await _admit_script(
+        keys=[key("rl", f"api:key:{key_id}"), _api_key(user_id, now)],
+        args=[60, limit, entitlements.limit("api_calls_per_month"), month_ttl],
+        client=client,
+    )
+    return Admission(allowed=bool(allowed), retry_after=max(int(ttl), 1), allowance_used_up=int(used) < 0)
+
+
 def _api_key(user_id: int, moment: datetime) -> str:
     return key("billing", "api_calls", user_id, period_of(moment))
 

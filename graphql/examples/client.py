@@ -21,10 +21,16 @@ async def main(base: str, key: str, job_id: str | None) -> None:
     if job_id:
         url = base.replace("http", "ws", 1) + "/graphql"
         async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:
-            await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {key}"}}))
+            await ws.send(
+                json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {key}"}})
+            )
             assert json.loads(await ws.recv())["type"] == "connection_ack"
             query = (HERE / "job_progress.graphql").read_text()
-            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": {"id": job_id}}}))
+            await ws.send(
+                json.dumps(
+                    {"id": "1", "type": "subscribe", "payload": {"query": query, "variables": {"id": job_id}}}
+                )
+            )
             async for raw in ws:
                 message = json.loads(raw)
                 if message["type"] == "complete":

@@ -34,8 +34,18 @@ async def test_confirmation_mail_is_sent_over_smtp_when_configured(client, worke
     controller.start()
     try:
         with settings_override(smtp__host="127.0.0.1", smtp__port=port, smtp__use_tls=False):
-            body = await gql(client, "mutation($i: SignUpInput!) { signUp(input: $i) { errors { code } } }",
-                             {"i": {"email": "mailme@example.com", "password": PASSWORD, "displayName": "Mail Me", "locale": "es"}})
+            body = await gql(
+                client,
+                "mutation($i: SignUpInput!) { signUp(input: $i) { errors { code } } }",
+                {
+                    "i": {
+                        "email": "mailme@example.com",
+                        "password": PASSWORD,
+                        "displayName": "Mail Me",
+                        "locale": "es",
+                    }
+                },
+            )
             assert body["data"]["signUp"]["errors"] == []
             for _ in range(200):
                 if inbox.messages:
@@ -64,7 +74,11 @@ async def test_an_expired_confirmation_link_says_so(client, make_user):
     later = clock.now() + timedelta(days=4)
     clock.set_clock(lambda: later)
     try:
-        body = await gql(client, "mutation($t: String!) { confirmEmail(token: $t) { viewer { id } errors { code message } } }", {"t": token})
+        body = await gql(
+            client,
+            "mutation($t: String!) { confirmEmail(token: $t) { viewer { id } errors { code message } } }",
+            {"t": token},
+        )
         page = await client.get("/confirm", params={"token": token, "lang": "de"})
     finally:
         clock.set_clock(None)
@@ -73,8 +87,8 @@ async def test_an_expired_confirmation_link_says_so(client, make_user):
 
 
 async def test_a_failing_smtp_server_is_retried_and_then_marked_failed(workers):
-    from backend.mail import services as mail
     from backend.core import jobs
+    from backend.mail import services as mail
 
     with settings_override(smtp__host="127.0.0.1", smtp__port=1, smtp__use_tls=False):
         _, job = await mail.queue_email(to="x@example.com", kind="test", subject="s", body="b")

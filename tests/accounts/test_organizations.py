@@ -8,13 +8,17 @@ from backend.accounts import services as accounts
 from backend.mail.tables import OutboxEmail
 from tests.fixtures import actor_of, count_queries, gql, log_in
 
-CREATE = 'mutation($n: String!) { createOrganization(name: $n) { organization { id slug viewerRole } errors { field code } } }'
+CREATE = "mutation($n: String!) { createOrganization(name: $n) { organization { id slug viewerRole } errors { field code } } }"
 INVITE = "mutation($o: ID!, $e: String!, $r: OrgRole!) { inviteMember(organizationId: $o, email: $e, role: $r) { invitation { id } errors { field code } } }"
 ACCEPT = "mutation($t: String!) { acceptInvitation(token: $t) { organization { id name } errors { code } } }"
 
 
 async def _invite_token(email: str) -> str:
-    mail = await OutboxEmail.select().where(OutboxEmail.to_address == email, OutboxEmail.kind == "org_invitation").first()
+    mail = (
+        await OutboxEmail.select()
+        .where(OutboxEmail.to_address == email, OutboxEmail.kind == "org_invitation")
+        .first()
+    )
     return re.search(r"token=([\w-]+)", mail["body_text"]).group(1)
 
 
@@ -35,10 +39,17 @@ async def test_owner_invites_a_member_who_accepts_with_the_emailed_link(client, 
     assert accepted["data"]["acceptInvitation"]["organization"]["name"] == "Sound Factory"
     again = await gql(client, ACCEPT, {"t": token})
     assert again["data"]["acceptInvitation"]["errors"][0]["code"] == "INVITE_LINK_USED"
-    members = await gql(client, "query($id: ID!) { organization(id: $id) { viewerRole members { nodes { role user { displayName } } } } }", {"id": org["id"]})
+    members = await gql(
+        client,
+        "query($id: ID!) { organization(id: $id) { viewerRole members { nodes { role user { displayName } } } } }",
+        {"id": org["id"]},
+    )
     data = members["data"]["organization"]
     assert data["viewerRole"] == "MEMBER"
-    assert {(m["role"], m["user"]["displayName"]) for m in data["members"]["nodes"]} == {("OWNER", "Olga Owner"), ("MEMBER", "Max Member")}
+    assert {(m["role"], m["user"]["displayName"]) for m in data["members"]["nodes"]} == {
+        ("OWNER", "Olga Owner"),
+        ("MEMBER", "Max Member"),
+    }
 
 
 async def test_an_invitation_for_someone_else_cannot_be_used(client, make_user):
@@ -108,7 +119,9 @@ async def test_api_key_list_costs_a_constant_number_of_queries(client, make_user
         while len((await accounts.list_api_keys(actor_of(user), 100, None)).items) < total:
             await accounts.create_api_key(actor_of(user), "k", ["read"])
         with count_queries() as counter:
-            body = await gql(client, "{ viewer { createdAt apiKeys(first: 50) { nodes { id prefix scopes active } } } }")
+            body = await gql(
+                client, "{ viewer { createdAt apiKeys(first: 50) { nodes { id prefix scopes active } } } }"
+            )
         assert len(body["data"]["viewer"]["apiKeys"]["nodes"]) == total
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
@@ -123,5 +136,7 @@ async def test_creating_a_key_with_no_scope_ticked_gives_a_read_key(client, make
     response = await client.post("/settings/api-keys", data={"_csrf_token": token, "name": "no boxes"})
     assert response.status_code == 201
     assert "cdz_" in response.text
-    keys = (await gql(client, "{ viewer { apiKeys { nodes { scopes } } } }"))["data"]["viewer"]["apiKeys"]["nodes"]
+    keys = (await gql(client, "{ viewer { apiKeys { nodes { scopes } } } }"))["data"]["viewer"]["apiKeys"][
+        "nodes"
+    ]
     assert keys == [{"scopes": ["READ"]}]

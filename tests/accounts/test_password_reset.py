@@ -9,11 +9,17 @@ from tests.fixtures import gql
 
 REQUEST = "mutation($e: String!) { requestPasswordReset(email: $e) { ok errors { code } } }"
 RESET = "mutation($t: String!, $p: String!) { resetPassword(token: $t, password: $p) { viewer { id } errors { field code } } }"
-LOGIN = "mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { viewer { id } errors { code } } }"
+LOGIN = (
+    "mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { viewer { id } errors { code } } }"
+)
 
 
 async def _reset_token(email: str) -> str:
-    mail = await OutboxEmail.select().where(OutboxEmail.to_address == email, OutboxEmail.kind == "password_reset").first()
+    mail = (
+        await OutboxEmail.select()
+        .where(OutboxEmail.to_address == email, OutboxEmail.kind == "password_reset")
+        .first()
+    )
     return re.search(r"token=([\w-]+)", mail["body_text"]).group(1)
 
 
@@ -25,7 +31,9 @@ async def test_reset_link_sets_a_new_password_once(client, make_user):
     assert weak["data"]["resetPassword"]["errors"][0]["code"] == "PASSWORD_TOO_SHORT"
     done = await gql(client, RESET, {"t": token, "p": "a brand new passphrase"})
     assert done["data"]["resetPassword"]["errors"] == []
-    assert (await gql(client, LOGIN, {"e": "forgetful@example.com", "p": "a brand new passphrase"}))["data"]["logIn"]["errors"] == []
+    assert (await gql(client, LOGIN, {"e": "forgetful@example.com", "p": "a brand new passphrase"}))["data"][
+        "logIn"
+    ]["errors"] == []
     reused = await gql(client, RESET, {"t": token, "p": "another passphrase here"})
     assert reused["data"]["resetPassword"]["errors"][0]["code"] == "RESET_LINK_USED"
 

@@ -53,7 +53,9 @@ async def test_the_sweep_re_enqueues_jobs_whose_redis_entry_was_lost(workers):
     from backend.core import clock
     from backend.core.tables import Job
 
-    await Job.update({Job.updated_at: clock.now().replace(year=2020)}).where(Job.public_id == row["public_id"])
+    await Job.update({Job.updated_at: clock.now().replace(year=2020)}).where(
+        Job.public_id == row["public_id"]
+    )
     requeued = await jobs.sweep(older_than_seconds=1)
     assert row["public_id"] in requeued
     done = await wait_for_job(row["public_id"])
@@ -87,7 +89,11 @@ async def test_cancelling_a_queued_job_means_it_never_runs(workers):
 def _worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "cli.main", "worker", "--queue", "default"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
 
 
@@ -116,7 +122,13 @@ async def test_a_job_whose_worker_is_killed_is_finished_exactly_once_after_resta
         from workers.settings import worker_options
 
         options = worker_options("default")
-        lock = max([f.timeout_s or 0 for f in options["functions"]] + [c.timeout_s or 0 for c in options["cron_jobs"]]) + 10
+        lock = (
+            max(
+                [f.timeout_s or 0 for f in options["functions"]]
+                + [c.timeout_s or 0 for c in options["cron_jobs"]]
+            )
+            + 10
+        )
         final = await wait_for_job(row["public_id"], within=lock + 45)
     finally:
         os.killpg(second.pid, signal.SIGTERM)

@@ -21,7 +21,9 @@ async def test_unknown_field_is_a_400(client):
 
 
 async def test_body_that_is_not_json_is_a_400_and_form_posts_are_refused(client):
-    response = await client.post("/graphql", content=b"{not json", headers={"content-type": "application/json"})
+    response = await client.post(
+        "/graphql", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert response.status_code == 400
     form = await client.post("/graphql", data={"query": "{ viewer { id } }"})
     assert form.status_code == 415
@@ -74,9 +76,13 @@ async def test_first_above_100_is_refused(client, make_user):
     assert body["errors"][0]["extensions"]["code"] == "PAGE_TOO_LARGE"
 
 
-@pytest.mark.parametrize("header", ["Bearer cdz_aaaaaaaa_" + "x" * 40, "Bearer nonsense", "Basic abc", "Bearer "])
+@pytest.mark.parametrize(
+    "header", ["Bearer cdz_aaaaaaaa_" + "x" * 40, "Bearer nonsense", "Basic abc", "Bearer "]
+)
 async def test_forged_or_malformed_key_is_a_401(client, header):
-    response = await client.post("/graphql", json={"query": "{ viewer { id } }"}, headers={"Authorization": header})
+    response = await client.post(
+        "/graphql", json={"query": "{ viewer { id } }"}, headers={"Authorization": header}
+    )
     assert response.status_code == 401
     assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
@@ -99,7 +105,11 @@ async def test_api_key_authenticates_and_revocation_takes_effect_at_once(client,
 async def test_a_read_only_key_cannot_mutate(client, make_user):
     user = await make_user()
     _, secret = await accounts.create_api_key(actor_of(user), "reader", ["read"])
-    body = await gql(client, 'mutation { createOrganization(name: "Nope Inc") { organization { id } errors { code } } }', key=secret)
+    body = await gql(
+        client,
+        'mutation { createOrganization(name: "Nope Inc") { organization { id } errors { code } } }',
+        key=secret,
+    )
     assert body["errors"][0]["extensions"]["code"] == "MISSING_SCOPE"
     from backend.accounts.tables import Organization
 
@@ -114,7 +124,9 @@ async def test_api_keys_are_rate_limited_per_key(client, make_user):
     with settings_override(security__api_requests_per_minute=3):
         statuses = []
         for _ in range(4):
-            response = await client.post("/graphql", json={"query": "{ viewer { id } }"}, headers={"Authorization": f"Bearer {secret}"})
+            response = await client.post(
+                "/graphql", json={"query": "{ viewer { id } }"}, headers={"Authorization": f"Bearer {secret}"}
+            )
             statuses.append(response.status_code)
     assert statuses == [200, 200, 200, 429]
     assert int(response.headers["retry-after"]) > 0
@@ -148,7 +160,13 @@ async def test_a_keys_rate_limit_comes_from_its_owners_plan(client, make_user):
     _, secret = await accounts.create_api_key(actor_of(user), "free", ["read"])
     with settings_override(security__api_requests_per_minute=0):  # 0: the plan decides (Free: 60 a minute)
         statuses = [
-            (await client.post("/graphql", json={"query": "{ viewer { id } }"}, headers={"Authorization": f"Bearer {secret}"})).status_code
+            (
+                await client.post(
+                    "/graphql",
+                    json={"query": "{ viewer { id } }"},
+                    headers={"Authorization": f"Bearer {secret}"},
+                )
+            ).status_code
             for _ in range(61)
         ]
     assert statuses[:60] == [200] * 60 and statuses[60] == 429

@@ -33,7 +33,15 @@ async def test_job_progress_streams_until_the_job_is_done(live_url, make_user, w
     row = await jobs.create_job("ops.probe", {"seconds": 0.5, "steps": 5}, owner_id=user["id"])
     ws = await _connect(live_url, {"authorization": f"Bearer {secret}"})
     assert json.loads(await ws.recv())["type"] == "connection_ack"
-    await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE, "variables": {"id": row["public_id"]}}}))
+    await ws.send(
+        json.dumps(
+            {
+                "id": "1",
+                "type": "subscribe",
+                "payload": {"query": SUBSCRIBE, "variables": {"id": row["public_id"]}},
+            }
+        )
+    )
     first = json.loads(await asyncio.wait_for(ws.recv(), 5))
     assert first["payload"]["data"]["jobProgress"]["status"] == "QUEUED"
     await jobs.dispatch(row)
@@ -53,7 +61,15 @@ async def test_someone_elses_job_is_not_found(live_url, make_user):
     row = await jobs.create_job("ops.probe", {}, owner_id=owner["id"])
     ws = await _connect(live_url, {"authorization": f"Bearer {secret}"})
     await ws.recv()
-    await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE, "variables": {"id": row["public_id"]}}}))
+    await ws.send(
+        json.dumps(
+            {
+                "id": "1",
+                "type": "subscribe",
+                "payload": {"query": SUBSCRIBE, "variables": {"id": row["public_id"]}},
+            }
+        )
+    )
     message = json.loads(await asyncio.wait_for(ws.recv(), 5))
     errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
     assert errors[0]["extensions"]["code"] == "NOT_FOUND"
@@ -77,7 +93,9 @@ async def test_a_forged_key_is_refused(live_url):
 
 async def test_a_browser_on_a_foreign_origin_is_refused_at_the_handshake(live_url):
     with pytest.raises(websockets.InvalidStatus) as refused:
-        await websockets.connect(f"ws://{live_url}/graphql", subprotocols=[PROTOCOL], origin="https://evil.example")
+        await websockets.connect(
+            f"ws://{live_url}/graphql", subprotocols=[PROTOCOL], origin="https://evil.example"
+        )
     assert refused.value.response.status_code == 403
 
 
@@ -97,7 +115,15 @@ async def test_subscriptions_per_connection_are_capped(live_url, make_user):
     ws = await _connect(live_url, {"authorization": f"Bearer {secret}"})
     await ws.recv()
     for i in range(21):
-        await ws.send(json.dumps({"id": str(i), "type": "subscribe", "payload": {"query": SUBSCRIBE, "variables": {"id": row["public_id"]}}}))
+        await ws.send(
+            json.dumps(
+                {
+                    "id": str(i),
+                    "type": "subscribe",
+                    "payload": {"query": SUBSCRIBE, "variables": {"id": row["public_id"]}},
+                }
+            )
+        )
     refused = None
     try:
         while refused is None:

@@ -115,7 +115,9 @@ async def test_the_switcher_remembers_an_anonymous_choice(client):
     from tests.fixtures import csrf_token
 
     token = await csrf_token(client)
-    response = await client.post("/language", data={"_csrf_token": token, "locale": "de", "next": "/login"}, follow_redirects=False)
+    response = await client.post(
+        "/language", data={"_csrf_token": token, "locale": "de", "next": "/login"}, follow_redirects=False
+    )
     assert response.status_code == 303 and response.headers["location"] == "/login"
     page = await client.get("/login")
     assert 'lang="de"' in page.text and "Anmelden" in page.text
@@ -125,5 +127,9 @@ async def test_the_switcher_refuses_open_redirects(client):
     from tests.fixtures import csrf_token
 
     token = await csrf_token(client)
-    response = await client.post("/language", data={"_csrf_token": token, "locale": "de", "next": "//evil.example/x"}, follow_redirects=False)
+    response = await client.post(
+        "/language",
+        data={"_csrf_token": token, "locale": "de", "next": "//evil.example/x"},
+        follow_redirects=False,
+    )
     assert response.headers["location"] == "/"

@@ -20,8 +20,13 @@ async def test_upload_streams_to_storage_and_returns_an_id(client, make_user):
     user = await _signed_in(client, make_user)
     body = b"RIFF" + bytes(range(256)) * 100
     response = await client.post(
-        "/uploads", content=body,
-        headers={"x-csrftoken": client.cookies["csrftoken"], "x-filename": "../../etc/passwd take.wav", "content-type": "audio/wav"},
+        "/uploads",
+        content=body,
+        headers={
+            "x-csrftoken": client.cookies["csrftoken"],
+            "x-filename": "../../etc/passwd take.wav",
+            "content-type": "audio/wav",
+        },
     )
     assert response.status_code == 201, response.text
     data = response.json()
@@ -53,7 +58,9 @@ async def test_oversized_upload_is_a_413_and_leaves_no_partial_file(client, make
             for _ in range(10):
                 yield b"x" * 500
 
-        response = await client.post("/uploads", content=chunks(), headers={"x-csrftoken": client.cookies["csrftoken"]})
+        response = await client.post(
+            "/uploads", content=chunks(), headers={"x-csrftoken": client.cookies["csrftoken"]}
+        )
     assert response.status_code == 413
     assert "1 MB" in response.json()["error"]["message"]
     after = {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()

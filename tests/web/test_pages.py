@@ -11,15 +11,27 @@ from backend.core.i18n import LOCALES
 from tests.fixtures import actor_of, log_in
 
 # A translation key that leaked into a page looks like "accounts.signup.title".
-LEAKED_KEY = re.compile(r"(?<![\w/.-])(?:common|accounts|home|mail|jobs|audio|billing|social|intelligence|collab)\.[a-z_]+\.[a-z_.]+(?![\w/-])")
+LEAKED_KEY = re.compile(
+    r"(?<![\w/.-])(?:common|accounts|home|mail|jobs|audio|billing|social|intelligence|collab)\.[a-z_]+\.[a-z_.]+(?![\w/-])"
+)
 
-ANONYMOUS_PAGES = ["/", "/signup", "/login", "/forgot-password", "/reset-password?token=x", "/confirm?token=nope", "/dev/mailbox"]
+ANONYMOUS_PAGES = [
+    "/",
+    "/signup",
+    "/login",
+    "/forgot-password",
+    "/reset-password?token=x",
+    "/confirm?token=nope",
+    "/dev/mailbox",
+]
 SIGNED_IN_PAGES = ["/settings", "/settings/api-keys", "/orgs", "/invitations/accept?token=x"]
 
 
 def assert_translated(html: str) -> None:
     visible = re.sub(r"<(script|style)[\s\S]*?</\1>", "", html)
-    visible = re.sub(r'(?:href|src|action|hx-[a-z-]+|sse-[a-z-]+|name|id|for|data-[a-z-]+|class)="[^"]*"', "", visible)
+    visible = re.sub(
+        r'(?:href|src|action|hx-[a-z-]+|sse-[a-z-]+|name|id|for|data-[a-z-]+|class)="[^"]*"', "", visible
+    )
     leaked = LEAKED_KEY.findall(visible)
     assert not leaked, f"untranslated keys: {sorted(set(leaked))}"
 
@@ -65,7 +77,10 @@ async def test_an_htmx_request_gets_only_the_fragment(client, make_user):
     assert "<html" in boosted.text  # boosted navigation swaps #main out of the whole page
 
 
-@pytest.mark.parametrize(("locale", "title"), [("en", "Page not found"), ("de", "Seite nicht gefunden"), ("ja", "ページが見つかりません")])
+@pytest.mark.parametrize(
+    ("locale", "title"),
+    [("en", "Page not found"), ("de", "Seite nicht gefunden"), ("ja", "ページが見つかりません")],
+)
 async def test_404_page_is_translated(client, locale, title):
     response = await client.get("/no/such/page", params={"lang": locale}, headers={"Accept": "text/html"})
     assert response.status_code == 404 and title in response.text
@@ -123,12 +138,16 @@ async def test_cached_anonymous_pages_carry_each_visitors_own_csrf_token(app):
 
     tokens = []
     for _ in range(2):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver.local") as visitor:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver.local"
+        ) as visitor:
             await visitor.get("/")
             page = await visitor.get("/")  # the second view is served from the cache
             token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
             assert token == visitor.cookies["csrftoken"]
-            switched = await visitor.post("/language", data={"_csrf_token": token, "locale": "es", "next": "/"})
+            switched = await visitor.post(
+                "/language", data={"_csrf_token": token, "locale": "es", "next": "/"}
+            )
             assert switched.status_code == 303  # the CSRF check passed (a wrong token is a 403)
             assert 'lang="es"' in (await visitor.get("/")).text
             tokens.append(token)
