@@ -38,6 +38,12 @@ class EmbeddedWorkers:
             with contextlib.suppress(BaseException):
                 await task
         for worker in self.workers:
+            # Jobs still running (a cron tick, say) are cancelled; arq's close() would re-raise their
+            # CancelledError into whoever stops us, so collect them first.
+            for job_task in worker.tasks.values():
+                job_task.cancel()
+            await asyncio.gather(*worker.tasks.values(), return_exceptions=True)
+            worker.tasks.clear()
             with contextlib.suppress(Exception):
                 await worker.close()
         self.workers.clear()

@@ -10,7 +10,7 @@ Strategy: **hybrid**, fan-out on write with fan-out on read for very large accou
   would write hundreds of thousands of rows that mostly nobody reads. Their releases and reposts are
   merged in at read time instead (a listener follows few such accounts, and the list of them is
   small and cached), which costs one more indexed query per page only for their followers.
-- Each feed keeps its newest ``FEED_CAP`` items (``trim_feeds``, daily); a listener who pages past
+- Each feed keeps its newest ``FEED_CAP`` items (``trim_feeds``, hourly); a listener who pages past
   that horizon continues on a fan-out-on-read query over the releases of everyone they follow.
 - Visibility is checked when reading, by joining the releases with the ``listed`` filter: a release
   made private, unpublished or deleted after it was copied never shows, and no copy needs cleaning.
@@ -111,12 +111,20 @@ async def remove_repost(reposter_id: int, release_id: int) -> None:
     )
 
 
-async def trim_feeds(cap: int = FEED_CAP, since: timedelta = timedelta(days=2)) -> int:
-    """Keep each recently fed listener's newest ``cap`` items; remember where their feed now starts."""
+async def trim_feeds(
+    cap: int = FEED_CAP, since: timedelta = timedelta(days=2), budget_seconds: float | None = None
+) -> int:
+    """Keep each recently fed listener's newest ``cap`` items; remember where their feed now starts.
+
+    With ``budget_seconds`` it stops after that long; the next run goes on (trimmed feeds are quick).
+    """
     cutoff = clock.now() - since
     users = await FeedItem.raw("SELECT DISTINCT user_id FROM social_feed_item WHERE created_at >= {}", cutoff)
+    stop_at = time.monotonic() + budget_seconds if budget_seconds is not None else None
     removed = 0
     for row in users:
+        if stop_at is not None and time.monotonic() > stop_at:
+            break
         user_id = row["user_id"]
         edge = (
             await FeedItem.select(FeedItem.created_at)

@@ -166,8 +166,11 @@ async def daily_digests(ctx: dict[str, Any]) -> int:
     return await digest.send_digests()
 
 
+TRIM_BUDGET = 45.0
+
+
 async def trim_feeds(ctx: dict[str, Any]) -> int:
-    return await feeds.trim_feeds()
+    return await feeds.trim_feeds(budget_seconds=TRIM_BUDGET)
 
 
 CRON_JOBS: list[dict[str, Any]] = [
@@ -178,20 +181,23 @@ CRON_JOBS: list[dict[str, Any]] = [
         "minute": set(range(0, 60, 10)),
         "second": {7},
     },
-    # Hourly: each user's digest goes out when it is 8 o'clock where they are.
+    # Default-queue jobs keep short timeouts: a killed worker's jobs wait for the longest of them
+    # (plus 10 s) before another worker takes them. So the long sweeps run in slices that resume.
+    # Each user's digest goes out when it is 8 o'clock where they are; six runs in that hour each
+    # pick up whoever is still without today's digest (it is sent once per day).
     {
         "coroutine": daily_digests,
         "name": "social.daily_digests",
-        "minute": {1},
+        "minute": set(range(1, 60, 10)),
         "second": {0},
-        "timeout": 300,
+        "timeout": 60,
     },
+    # Hourly, at most TRIM_BUDGET seconds a run; a feed already trimmed costs one query.
     {
         "coroutine": trim_feeds,
         "name": "social.trim_feeds",
-        "hour": {3},
         "minute": {23},
         "second": {0},
-        "timeout": 600,
+        "timeout": 60,
     },
 ]
