@@ -496,48 +496,13 @@
     if (busy || this.dragging) { setTimeout(function () { self.render(); }, 400); return; }
     this.renderOwed = false; this.rendering = true;
     var focused = document.activeElement && document.activeElement.id;
-    var kept = keepTyping(studio);
     htmx.ajax("GET", this.urls.studio, { target: "#studio", select: "#studio", swap: "outerHTML" }).then(function () {
-      kept.stop();
       self.rendering = false;
       if (focused && document.getElementById(focused)) { document.getElementById(focused).focus({ preventScroll: true }); }
       self.drawPresence();
       if (self.renderOwed) { self.render(); }
-    }, function () { kept.stop(); self.rendering = false; });
+    }, function () { self.rendering = false; });
   };
-
-  // What someone types while a render is on its way is not lost to it: the fields typed into are
-  // noted, read just before the swap and written into their successors (same id) right after it,
-  // both in the swap's own turn, so no click can fall in between.
-  function keepTyping(studio) {
-    var typed = {}, values = {};
-    function onInput(event) { if (event.target && event.target.id) { typed[event.target.id] = true; } }
-    function before(event) {
-      if (!event.detail || !event.detail.target || event.detail.target.id !== "studio") { return; }
-      Object.keys(typed).forEach(function (id) {
-        var field = document.getElementById(id);
-        if (field) { values[id] = field.type === "checkbox" ? field.checked : field.value; }
-      });
-    }
-    function after() {
-      Object.keys(values).forEach(function (id) {
-        var field = document.getElementById(id);
-        if (!field) { return; }
-        if (field.type === "checkbox") { field.checked = values[id]; } else { field.value = values[id]; }
-      });
-      values = {};
-    }
-    studio.addEventListener("input", onInput, true);
-    document.addEventListener("htmx:beforeSwap", before);
-    document.addEventListener("htmx:afterSwap", after);
-    return {
-      stop: function () {
-        studio.removeEventListener("input", onInput, true);
-        document.removeEventListener("htmx:beforeSwap", before);
-        document.removeEventListener("htmx:afterSwap", after);
-      },
-    };
-  }
 
   Session.prototype.refresh = function (part) {
     var self = this;
