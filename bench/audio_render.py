@@ -19,18 +19,18 @@ Peak memory: the engine's is the render child's peak resident set (``ru_maxrss``
 ~100 MB of numpy/scipy/pedalboard pages shared with the forkserver; SoX's and ffmpeg's is the
 largest sum of the resident sets of their process tree, sampled every 20 ms.
 
-Measured on the shared 2-core development machine under heavy load from other work (load average
-8-13 on 2 cores; the bench pinned to one core and niced), 26 Nov 2026 — CPU figures are the ones to
-read, and a quiet machine will do better on all of them:
-  engine 16×3 min, 48 kHz, FX+master            25.2 s CPU =  7.2× real time, 112 MB
-  sox, same chain, 48 kHz                        35.2 s CPU =  5.1×,              135 MB
-  ffmpeg amix, plain mix, 48 kHz                  5.3 s CPU = 34.0×,               64 MB
-  engine 16×3 min, 96 kHz / 24-bit, FX+master   44.1 s CPU =  4.1×,              114 MB
-  sox, same chain, 96 kHz                        73.2 s CPU =  2.5×,              139 MB
-  ffmpeg amix, 96 kHz                            11.6 s CPU = 15.5×,               64 MB
-  engine 64×10 min, 96 kHz, FX+master          522.6 s CPU =  1.1×,              134 MB peak
-The engine beats SoX on the same work (1.4× at 48 kHz, 1.7× at 96 kHz) and stays far below
-500 MB; the 20× aim at 48 kHz is not met here: the effects alone (compressor, EQ and reverb on
+Measured on this 2-core machine when quiet (load average 1-2.5 from other work; the bench pinned
+to one core), 26 Nov 2026:
+  engine 16×3 min, 48 kHz, FX+master            14.5 s CPU = 12.4× real time, 105 MB
+  sox, same chain, 48 kHz                        23.3 s CPU =  7.7×,              134 MB
+  ffmpeg amix, plain mix, 48 kHz                  3.2 s CPU = 55.6×,               62 MB
+  engine 16×3 min, 96 kHz / 24-bit, FX+master   30.2 s CPU =  6.0×,              107 MB
+  sox, same chain, 96 kHz                        54.0 s CPU =  3.3×,              136 MB
+  ffmpeg amix, 96 kHz                             6.7 s CPU = 26.9×,               63 MB
+  engine 64×10 min, 96 kHz, FX+master          316.2 s CPU =  1.9×,              127 MB peak
+(Earlier, under heavy load from other work: 7.2× at 48 kHz, 4.1× at 96 kHz.)
+The engine beats SoX on the same work (1.6× at 48 kHz, 1.8× at 96 kHz) and stays far below
+500 MB; the 20× aim at 48 kHz is not met: the effects alone (compressor, EQ and reverb on
 16 tracks) cost about 70% of the CPU, FLAC decoding ~13%, mixing and metering the rest.
 
 Source audio is synthesised here (drum-like noise bursts, a bass, a chord; a different seed per

@@ -8,13 +8,10 @@ revoked key stops working everywhere within milliseconds, not after the TTL.
 
 from __future__ import annotations
 
-import logging
 import time
 
 from backend.core import events
 from backend.core.actor import Actor
-
-log = logging.getLogger(__name__)
 
 TTL_SECONDS = 5.0
 CHANNEL = "accounts:api-keys"
