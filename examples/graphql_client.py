@@ -1,4 +1,8 @@
-"""A minimal Cadenza API client: ``python client.py https://cadenza.example cdz_… [job id]``."""
+"""A minimal Cadenza API client: ``python examples/graphql_client.py https://cadenza.example cdz_… [job id]``.
+
+It runs the operations in ``graphql/examples/``. (It lives here, not beside them: a Python file under
+the top-level ``graphql/`` folder would make it a package shadowing graphql-core.)
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from pathlib import Path
 import httpx
 import websockets
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parents[1] / "graphql" / "examples"
 
 
 async def main(base: str, key: str, job_id: str | None) -> None:
