@@ -43,6 +43,7 @@ __all__ = [
     "Pricing",
     "Usage",
     "account",
+    "admit_api_call",
     "banner",
     "cancel_subscription",
     "change_plan",
@@ -59,7 +60,6 @@ __all__ = [
     "preview_change",
     "pricing",
     "receive_webhook",
-    "record_api_call",
     "reconcile_now",
     "refund_invoice",
     "release",
@@ -117,12 +117,6 @@ async def admit_api_call(
     """The API's per-request check for a key: its plan's rate limit and monthly allowance, counted
     together in one Redis round trip. ``per_minute`` overrides the plan's rate (tests, benchmarks)."""
     return await usage.admit_api_call(user_id, key_id, entitlements, per_minute)
-
-
-async def record_api_call(user_id: int, entitlements: Entitlements | None = None) -> bool:
-    """Count an API-key request against the month's allowance; ``False`` when it is used up.
-    Pass the caller's ``entitlements`` if it has them, to save recomputing the plan."""
-    return await usage.record_api_call(user_id, entitlements)
 
 
 async def usage_of(actor: Actor | None) -> list[Usage]:

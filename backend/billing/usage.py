@@ -6,7 +6,7 @@ PostgreSQL and SQLite alike, with no lock held across a round trip.
 
 Monthly meters (AI generations, API calls) count per calendar month in UTC. Gauges (storage) are
 running totals that the owning domain reports with ``set_level``; they decide ``read_only``. API
-calls, being on the hottest path, are counted in Redis by a Lua script (``record_api_call``).
+calls, being on the hottest path, are counted in Redis by a Lua script (``admit_api_call``).
 """
 
 from __future__ import annotations
@@ -197,21 +197,10 @@ async def usage(user_id: int, entitlements: Entitlements | None = None) -> list[
     return out
 
 
-# API calls are counted in Redis: one round trip on the API's hot path, never a database write.
-# The script takes the quota and tells whether it fitted, atomically (``-1``: no limit).
-_TAKE = """
-local used = tonumber(redis.call('GET', KEYS[1]) or '0')
-local limit = tonumber(ARGV[1])
-if limit >= 0 and used + 1 > limit then return -1 end
-used = redis.call('INCR', KEYS[1])
-if used == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
-return used
-"""
-
-
-# The API's admission check in one round trip: the key's requests this minute (its plan's rate
-# limit), then this month's allowance (a limit of -1 is unlimited). Returns {allowed this minute,
-# seconds to the minute's reset, calls this month or -1 when the allowance is used up}.
+# API calls are counted in Redis, never a database write. The API's admission check is one atomic
+# round trip: the key's requests this minute (its plan's rate limit), then this month's allowance
+# (a limit of -1 is unlimited). Returns {allowed this minute, seconds to the minute's reset, calls
+# this month or -1 when the allowance is used up}.
 _ADMIT = """
 local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
@@ -256,18 +245,6 @@ async def admit_api_call(
 
 def _api_key(user_id: int, moment: datetime) -> str:
     return key("billing", "api_calls", user_id, period_of(moment))
-
-
-async def record_api_call(user_id: int, entitlements: Entitlements | None = None) -> bool:
-    """Count one API call against this month's allowance; ``False`` (and not counted) when it is used up.
-
-    For the GraphQL endpoint to call on API-key requests (one Redis round trip)."""
-    ent = entitlements or await compute(user_id)
-    now = clock.now()
-    ttl = int((next_period_start(now) - now).total_seconds()) + 7 * 86400
-    limit = str(ent.limit("api_calls_per_month"))
-    taken = await redis_client().eval(_TAKE, 1, _api_key(user_id, now), limit, str(ttl))  # type: ignore[misc]
-    return int(taken) >= 0
 
 
 async def api_calls_this_month(user_id: int) -> int:

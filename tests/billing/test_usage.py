@@ -103,13 +103,16 @@ async def test_api_calls_are_counted_atomically_in_redis_and_shown_as_usage(make
 
     from backend.billing.entitlements import Entitlements
     from backend.billing.plans import FREE
-    from backend.billing.usage import record_api_call
+    from backend.billing.usage import admit_api_call
 
     user = await make_user("api@example.com")
     tight = Entitlements(
         plan=dataclasses.replace(FREE, limits=MappingProxyType({**FREE.limits, "api_calls_per_month": 10}))
     )
-    taken = await asyncio.gather(*(record_api_call(user["id"], tight) for _ in range(50)))
+    answers = await asyncio.gather(
+        *(admit_api_call(user["id"], 1, tight, per_minute=1000) for _ in range(50))
+    )
+    taken = [a.allowed and not a.allowance_used_up for a in answers]
     assert taken.count(True) == 10
     meters = {u.metric: u for u in await billing.usage_of(actor_of(user))}
     assert meters["api_calls"].used == 10 and meters["api_calls"].limit == 10_000
