@@ -97,24 +97,34 @@ async def test_upload_build_sixteen_tracks_render_play_and_download_hires_flac(p
     room = page.get_by_test_id("track").nth(0).get_by_test_id("param-room_size")
     await room.fill("0.8")
     revision = await _wait_revision_above(page, revision)
+    # A fold the creator closes stays closed while the studio redraws after the next edit.
+    await page.get_by_test_id("track").nth(1).locator("summary").click()
+    assert not await page.locator("[data-testid=track] >> nth=1").locator("details").evaluate("d => d.open")
     master = page.get_by_test_id("master")
     await master.get_by_test_id("add-effect-type").select_option("limiter")
     await master.get_by_test_id("add-effect-submit").click()
     revision = await _wait_revision_above(page, revision)
+    assert await page.locator("[data-testid=master] [data-effect-type=limiter]").count() == 1
+    assert not await page.locator("[data-testid=track] >> nth=1").locator("details").evaluate("d => d.open")
+    assert await page.locator("[data-testid=track] >> nth=0").locator("details").evaluate("d => d.open")
 
     # Render: the bar moves live, then the mix appears.
     await page.get_by_test_id("render-start").click()
     await page.wait_for_selector("[data-testid=job-bar]")
     seen: set[float] = set()
     for _ in range(1200):
-        status = await page.get_by_test_id("render-panel").get_attribute("data-status")
+        # One look at the page as it is now (the panel is redrawn every second, the bar goes at the end).
+        status, value = await page.evaluate(
+            """() => {
+                const panel = document.querySelector('[data-testid=render-panel]');
+                const bar = document.querySelector('[data-testid=job-bar]');
+                return [panel && panel.dataset.status, bar && bar.dataset.progress];
+            }"""
+        )
         if status == "DONE":
             break
-        bar = page.get_by_test_id("job-bar")
-        if await bar.count():
-            value = await bar.first.get_attribute("data-progress")
-            if value is not None:
-                seen.add(round(float(value), 3))
+        if value is not None:
+            seen.add(round(float(value), 3))
         await asyncio.sleep(0.05)
     assert await page.get_by_test_id("render-panel").get_attribute("data-status") == "DONE"
     moving = sorted(v for v in seen if 0.0 < v < 1.0)

@@ -35,5 +35,25 @@
     }
   });
 
+  // A fold (<details id=…>) the person opened or closed stays so when its part of the page is
+  // drawn again (a re-render after an edit, theirs or a collaborator's); a boosted navigation
+  // to another page starts fresh.
+  var folds = typeof WeakMap === "function" ? new WeakMap() : null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target, open = {};
+    if (!folds || event.detail.boosted || !target || !target.querySelectorAll) { return; }
+    target.querySelectorAll("details[id]").forEach(function (fold) { open[fold.id] = fold.open; });
+    folds.set(event.detail.xhr, open);
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var open = folds && folds.get(event.detail.xhr);
+    if (!open) { return; }
+    folds.delete(event.detail.xhr);
+    Object.keys(open).forEach(function (id) {
+      var fold = document.getElementById(id);
+      if (fold && fold.tagName === "DETAILS" && fold.open !== open[id]) { fold.open = open[id]; }
+    });
+  });
+
   window.Cadenza = { cookie: cookie };
 })();
