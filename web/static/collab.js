@@ -459,6 +459,11 @@
       }
     };
     document.addEventListener("timeupdate", this.onTime, true);
+    // The history is kept fresh only while it is open: opening it fetches what happened meanwhile.
+    this.onToggle = function (event) {
+      if (self.alive() && event.target.id === "collab-history-part" && event.target.open) { self.refresh("history"); }
+    };
+    document.addEventListener("toggle", this.onToggle, true);
   };
 
   // ------------------------------------------------------------------------- showing changes
@@ -478,7 +483,9 @@
         input = box && box.querySelector("[data-testid=param-" + op.param + "]");
       }
       if (!input || input === document.activeElement) { return; }
+      // The collaborator's value replaces anything this person had changed and not sent.
       if (input.type === "checkbox") { input.checked = !!op.value; } else { input.value = op.value; }
+      input.removeAttribute("data-unsent");
       var out = input.getAttribute("data-output") && document.getElementById(input.getAttribute("data-output"));
       if (out) { out.textContent = Number(op.value).toFixed(2).replace(/\.?0+$/, ""); }
     });
