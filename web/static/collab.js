@@ -74,7 +74,7 @@
     };
     this.doc = null; this.rev = null;
     this.inflight = null; this.inflightId = null; this.inflightBase = null; this.dropAt = null;
-    this.buffer = [];
+    this.buffer = []; this.replay = null;
     this.people = {};
     this.selection = { trackId: null, clipId: null, playhead: null };
     this.socket = null; this.nextId = 1; this.waiting = {}; this.subscription = null; this.retry = 0;
@@ -204,7 +204,9 @@
       return;
     }
     this.doc = event.document; this.rev = event.revision;
-    this.inflight = null; this.inflightId = null; this.buffer = []; this.dropAt = null;
+    this.inflight = null; this.inflightId = null; this.dropAt = null;
+    this.buffer = this.replayed();
+    this.flush();
     this.owe();
     this.tick();
   };
@@ -337,10 +339,21 @@
     }, function () { /* the connection dropped: resent after reconnecting */ });
   };
 
-  // Start again from the server's document (our unsent edits are dropped, with a notice).
+  // Start again from the server's document. The refused batch is gone (with a notice); edits made
+  // after it are tried again on the fresh document, and those that still make sense are sent.
   Session.prototype.resync = function () {
+    this.replay = this.buffer;
     this.inflight = null; this.inflightId = null; this.buffer = []; this.rev = null; this.dropAt = null;
     this.subscribe(false);
+  };
+
+  Session.prototype.replayed = function () {
+    var view = this.doc, kept = [];
+    (this.replay || []).forEach(function (op) {
+      try { view = CadenzaOT.apply(view, op); kept.push(op); } catch (err) { /* depended on the refused batch */ }
+    });
+    this.replay = null;
+    return kept;
   };
 
   // ------------------------------------------------------------------------- the studio's forms
