@@ -258,3 +258,12 @@ async def log_in(page: Any, email: str, password: str = DEMO_PASSWORD) -> None:
     await page.get_by_test_id("field-password").fill(password)
     await page.get_by_test_id("login-submit").click()
     await page.wait_for_selector("[data-testid=nav-logout]")
+
+
+async def create_project(page: Any, title: str) -> str:
+    """A new project from the projects page; the page lands in its studio. Returns its id."""
+    await page.goto("/projects")
+    await page.get_by_test_id("field-title").fill(title)
+    await page.get_by_test_id("project-create").click()
+    await page.wait_for_selector("[data-testid=studio]")
+    return page.url.rstrip("/").rsplit("/", 1)[-1]

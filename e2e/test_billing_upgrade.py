@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from e2e.conftest import LiveServer, log_in
+from e2e.conftest import LiveServer, create_project, log_in
 
 PASSWORD = "a journey to the paid plan"
 SIGN_UP = "mutation($i: SignUpInput!) { signUp(input: $i) { viewer { id } errors { message } } }"
@@ -50,12 +50,8 @@ async def test_free_user_hits_the_track_limit_upgrades_adds_the_17th_track_then_
     assert await page.get_by_test_id("test-mode").count() == 1  # the sandbox is labelled everywhere
 
     # A project filled to Free's limit: sixteen tracks, then the add form gives way to the limit.
-    await page.goto("/projects")
-    await page.get_by_test_id("field-title").fill("Sixteen and more")
-    await page.get_by_test_id("project-create").click()
-    await page.wait_for_selector("[data-testid=studio]")
+    project_id = await create_project(page, "Sixteen and more")
     studio_url = page.url
-    project_id = studio_url.rstrip("/").rsplit("/", 1)[-1]
     await page.get_by_test_id("add-track-count").fill("16")
     await page.get_by_test_id("add-track-submit").click()
     await page.wait_for_selector("[data-testid=track-limit]")

@@ -10,7 +10,7 @@ import asyncio
 import re
 from typing import Any
 
-from e2e.conftest import LiveServer, log_in
+from e2e.conftest import LiveServer, create_project, log_in
 
 DEMO = "creator@demo.cadenza.local"
 PASSWORD = "a collaborator's long passphrase"
@@ -69,11 +69,7 @@ async def shared_studio(
     await sign_up(live_server, email, name)
     owner = await (await new_context()).new_page()
     await log_in(owner, DEMO)
-    await owner.goto("/projects")
-    await owner.get_by_test_id("field-title").fill(f"Jam with {name}")
-    await owner.get_by_test_id("project-create").click()
-    await owner.wait_for_selector("[data-testid=studio]")
-    project = owner.url.rstrip("/").rsplit("/", 1)[-1]
+    project = await create_project(owner, f"Jam with {name}")
     start = await revision(owner)
     await owner.get_by_test_id("add-track-count").fill("2")
     await owner.get_by_test_id("add-track-submit").click()
@@ -186,10 +182,7 @@ async def test_a_refused_edit_does_not_take_the_edits_made_after_it(new_context,
     it was in flight) is tried again on the server's document and lands."""
     page = await (await new_context()).new_page()
     await log_in(page, DEMO)
-    await page.goto("/projects")
-    await page.get_by_test_id("field-title").fill("Refusals")
-    await page.get_by_test_id("project-create").click()
-    await page.wait_for_selector("[data-testid=studio]")
+    await create_project(page, "Refusals")
     await live(page)
     start = await revision(page)
     # Two quick edits: an out-of-range gain (refused: it is in flight), then a new track (buffered).
