@@ -17,6 +17,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.static_files import create_static_files_router
 
 from backend.accounts import services as accounts
+from backend.billing import services as billing
 from backend.core import db, events, i18n, jobs
 from backend.core.logs import configure_logging
 from backend.core.redis import close_redis
@@ -67,6 +68,8 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
         key_watcher.cancel()
         with contextlib.suppress(BaseException):
             await key_watcher
+        # Webhooks already handed in are stored (and their jobs enqueued) while the pools are open.
+        await billing.close_webhook_inbox()
         await events.close_hub()
         await jobs.close_arq_pool()
         await close_redis()

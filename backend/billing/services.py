@@ -18,7 +18,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from backend.billing import access, changes, checkout, customers, queries, stripe_api, usage, webhooks
+from backend.billing import (
+    access,
+    changes,
+    checkout,
+    customers,
+    queries,
+    stripe_api,
+    usage,
+    webhook_inbox,
+    webhooks,
+)
 from backend.billing.changes import PlanChange, Preview
 from backend.billing.checkout import CheckoutRequest
 from backend.billing.customers import Subject
@@ -48,9 +58,9 @@ __all__ = [
     "cancel_subscription",
     "change_plan",
     "check_limit",
+    "close_webhook_inbox",
     "complete_checkout",
     "consume",
-    "dispatch_job",
     "entitlements",
     "format_limit",
     "invoices",
@@ -254,15 +264,18 @@ async def reconcile_now(actor: Actor | None) -> dict[str, Any]:
     return await jobs.enqueue("billing.reconcile", owner_id=actor.user_id, subject="on demand")
 
 
-async def receive_webhook(
-    payload: bytes, signature: str | None, *, dispatch: bool = True
-) -> webhooks.Received:
-    return await webhooks.receive(payload, signature, dispatch=dispatch)
+async def receive_webhook(payload: bytes, signature: str | None) -> webhooks.Received:
+    """Verify one delivery (``BadSignature`` at once if forged) and return once it is stored.
+
+    Its job is enqueued right after, together with those of the deliveries stored with it.
+    """
+    delivery = webhooks.verify(payload, signature)
+    return await webhook_inbox.inbox().store(delivery)
 
 
-async def dispatch_job(job: dict[str, Any]) -> None:
-    """Hand a stored job to the workers (the webhook endpoint does it after answering)."""
-    await jobs.dispatch(job)
+async def close_webhook_inbox() -> None:
+    """Store the deliveries still waiting, then stop (at the app's shutdown)."""
+    await webhook_inbox.close()
 
 
 def test_mode() -> bool:

@@ -1,9 +1,10 @@
 """Stripe's webhooks: verify, store once, acknowledge — then process on the ``money`` queue.
 
-``receive`` runs in the request: it checks the signature on the raw body (300 s tolerance), writes
-the event row (unique on Stripe's event id, so a duplicate delivery is a no-op) and its job in one
-transaction, and returns. ``process`` runs in the worker: it re-fetches what the event is about from
-Stripe and mirrors it (``sync``), so the order and number of deliveries don't matter.
+``verify`` runs in the request: it checks the signature on the raw body (300 s tolerance). ``store``
+writes event rows (unique on Stripe's event id, so a duplicate delivery is a no-op) and their jobs in
+one transaction; ``webhook_inbox`` gathers concurrent deliveries into one such call. ``process`` runs
+in the worker: it re-fetches what the event is about from Stripe and mirrors it (``sync``), so the
+order and number of deliveries don't matter.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import stripe
+from stripe import SignatureVerificationError, WebhookSignature
 
 from backend.billing import notices, queries, stripe_api, sync
 from backend.billing.tables import WebhookEvent
@@ -41,63 +42,123 @@ class BadSignature(DomainError):
 
 
 @dataclass(frozen=True, slots=True)
+class Delivery:
+    """A delivery whose signature checked out, parsed into the columns it is stored with."""
+
+    stripe_id: str
+    type: str
+    created: int
+    object_id: str
+    payload: str  # exactly the bytes Stripe signed
+
+
+@dataclass(frozen=True, slots=True)
 class Received:
     event_id: str
     type: str
     duplicate: bool
-    job: dict[str, Any] | None  # the stored job row, to dispatch (already dispatched unless asked not to)
+    job: dict[str, Any] | None  # the stored job row, still to dispatch
 
 
 def handled(event_type: str) -> bool:
     return event_type.startswith(HANDLED_PREFIXES)
 
 
-async def receive(payload: bytes, signature: str | None, *, dispatch: bool = True) -> Received:
-    """Verify and store one delivery. Raises ``BadSignature`` for anything not signed by Stripe.
-
-    With ``dispatch=False`` the caller hands the job to arq after answering Stripe: the job row is
-    already committed, so if that never happens the jobs sweep re-enqueues it.
-    """
+def verify(payload: bytes, signature: str | None) -> Delivery:
+    """Check one delivery. Raises ``BadSignature`` for anything not signed by Stripe."""
     secret = stripe_api.config().webhook_secret
     try:
         # The SDK's own check of ``t=…,v1=…`` on the raw bytes, with the 300 s tolerance. (It is what
         # ``Webhook.construct_event`` runs first; construct_event then builds a tree of StripeObjects
         # we would throw away — ~10 ms of CPU per event, most of this endpoint's cost under a burst.)
-        stripe.WebhookSignature.verify_header(payload, signature or "", secret, tolerance=TOLERANCE_SECONDS)
+        WebhookSignature.verify_header(payload, signature or "", secret, tolerance=TOLERANCE_SECONDS)
         event = json.loads(payload)  # verified: exactly the bytes Stripe signed
-    except (ValueError, stripe.SignatureVerificationError) as exc:
+    except (ValueError, SignatureVerificationError) as exc:
         raise BadSignature() from exc
     if not isinstance(event, dict) or not event.get("id"):
         raise BadSignature()
-    event_type = str(event.get("type") or "")
     obj = (event.get("data") or {}).get("object") or {}
-    wanted = handled(event_type)
+    return Delivery(
+        stripe_id=str(event["id"])[:64],
+        type=str(event.get("type") or "")[:64],
+        created=int(event.get("created") or 0),
+        object_id=str(obj.get("id") or "")[:64],
+        payload=payload.decode("utf-8"),
+    )
+
+
+async def store(deliveries: list[Delivery]) -> list[Received]:
+    """Store deliveries and their jobs in one transaction; one ``Received`` per delivery, in order.
+
+    An event id seen before — in the table, or earlier in this list — is a duplicate: acknowledged,
+    stored once, processed once. Any failure rolls back the whole list (the caller retries singly).
+    """
+    first_of: dict[str, Delivery] = {}
+    for delivery in deliveries:
+        first_of.setdefault(delivery.stripe_id, delivery)
     async with db.transaction():
-        inserted = (
+        new = await _insert_new(list(first_of.values()))
+        job_of = {
+            d.stripe_id: jobs.new_job_row(
+                "billing.process_event", {"event_id": d.stripe_id}, subject=d.stripe_id
+            )
+            for d in first_of.values()
+            if d.stripe_id in new and handled(d.type)
+        }
+        await jobs.create_jobs(list(job_of.values()))
+    received = []
+    for delivery in deliveries:
+        fresh = delivery.stripe_id in new
+        new.discard(delivery.stripe_id)  # a second copy in the same list is a duplicate
+        job = job_of.get(delivery.stripe_id) if fresh else None
+        received.append(Received(delivery.stripe_id, delivery.type, not fresh, job))
+    return received
+
+
+_INSERT_EVENTS = """
+INSERT INTO billing_webhook_event (received_at, stripe_id, type, stripe_created, object_id, payload, status)
+SELECT $1::timestamptz, u.*
+FROM unnest($2::varchar[], $3::varchar[], $4::bigint[], $5::varchar[], $6::text[], $7::varchar[]) AS u
+ON CONFLICT (stripe_id) DO NOTHING
+RETURNING stripe_id"""
+
+
+async def _insert_new(deliveries: list[Delivery]) -> set[str]:
+    """Insert the events not stored yet; returns their ids."""
+    statuses = ["received" if handled(d.type) else "ignored" for d in deliveries]
+    if db.is_postgres():
+        # One prepared statement for any batch size, no Piccolo object per row: a third of the CPU.
+        rows = await db.fetch_all(
+            _INSERT_EVENTS,
+            clock.now(),
+            [d.stripe_id for d in deliveries],
+            [d.type for d in deliveries],
+            [d.created for d in deliveries],
+            [d.object_id for d in deliveries],
+            [d.payload for d in deliveries],
+            statuses,
+        )
+    else:
+        now = clock.now()
+        rows = (
             await WebhookEvent.insert(
-                WebhookEvent(
-                    stripe_id=str(event["id"])[:64],
-                    type=event_type[:64],
-                    stripe_created=int(event.get("created") or 0),
-                    object_id=str(obj.get("id") or "")[:64],
-                    payload=payload.decode("utf-8"),
-                    status="received" if wanted else "ignored",
-                    received_at=clock.now(),
+                *(
+                    WebhookEvent(
+                        stripe_id=d.stripe_id,
+                        type=d.type,
+                        stripe_created=d.created,
+                        object_id=d.object_id,
+                        payload=d.payload,
+                        status=status,
+                        received_at=now,
+                    )
+                    for d, status in zip(deliveries, statuses, strict=True)
                 )
             )
             .on_conflict(target=WebhookEvent.stripe_id, action="DO NOTHING")
-            .returning(WebhookEvent.id)
+            .returning(WebhookEvent.stripe_id)
         )
-        if not inserted:
-            return Received(event["id"], event_type, True, None)
-        job = (
-            await jobs.create_job("billing.process_event", {"event_id": event["id"]}, subject=event["id"])
-            if wanted
-            else None
-        )
-    if job is not None and dispatch:
-        await jobs.dispatch(job)
-    return Received(event["id"], event_type, False, job)
+    return {row["stripe_id"] for row in rows}
 
 
 async def process(event_id: str) -> dict[str, Any]:

@@ -132,6 +132,15 @@ async def fetch_one(sql: str, *args: Any) -> dict[str, Any] | None:
     return dict(rows[0]) if rows else None
 
 
+async def fetch_all(sql: str, *args: Any) -> list[dict[str, Any]]:
+    """Rows from hand-written SQL, like ``fetch_one``; inside the caller's transaction, if any.
+    Each ``$n`` must appear once and in order (they become Piccolo's positional ``{}``)."""
+    db = engine()
+    if isinstance(db, PostgresEngine) and db.pool is not None and db.current_transaction.get() is None:
+        return [dict(row) for row in await db.pool.fetch(sql, *args)]
+    return [dict(row) for row in await db.run_querystring(QueryString(re.sub(r"\$\d+", "{}", sql), *args))]
+
+
 async def ping() -> bool:
     rows = await engine().run_ddl("SELECT 1 AS ok")
     return bool(rows)

@@ -9,7 +9,10 @@ _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
 
 def new_id(prefix: str, length: int = 20) -> str:
     """A random id with ``length`` base32 characters (100 bits for 20)."""
-    return f"{prefix}_" + "".join(secrets.choice(_ALPHABET) for _ in range(length))
+    # One read of the OS's randomness, five bits a character (secrets.choice read it once per
+    # character: a fifth of the webhook endpoint's CPU when it creates jobs in bulk).
+    bits = int.from_bytes(secrets.token_bytes((length * 5 + 7) // 8), "big")
+    return f"{prefix}_" + "".join(_ALPHABET[(bits >> (5 * i)) & 31] for i in range(length))
 
 
 def has_prefix(public_id: str, prefix: str) -> bool:

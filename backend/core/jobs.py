@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import json
 import logging
 import pkgutil
 import time
@@ -21,8 +22,11 @@ from typing import Any
 
 from arq import ArqRedis, Retry, create_pool
 from arq.connections import RedisSettings as ArqRedisSettings
+from arq.constants import job_key_prefix
+from arq.jobs import serialize_job
+from arq.utils import timestamp_ms
 
-from backend.core import clock, events
+from backend.core import clock, db, events
 from backend.core.errors import DomainError
 from backend.core.ids import new_id
 from backend.core.redis import key, redis_client
@@ -101,31 +105,38 @@ def channel(job_public_id: str) -> str:
 
 
 _pool: ArqRedis | None = None
+_pool_lock: asyncio.Lock | None = None
 
 
 async def arq_pool() -> ArqRedis:
-    global _pool
+    global _pool, _pool_lock
     if _pool is None:
-        _pool = await create_pool(ArqRedisSettings.from_dsn(get_settings().redis.url))
+        # Concurrent first callers (a burst right after start-up) would each open a pool and all
+        # but one would leak: one creates it, the others wait for it.
+        _pool_lock = _pool_lock or asyncio.Lock()
+        async with _pool_lock:
+            if _pool is None:
+                _pool = await create_pool(ArqRedisSettings.from_dsn(get_settings().redis.url))
     return _pool
 
 
 async def close_arq_pool() -> None:
-    global _pool
+    global _pool, _pool_lock
     if _pool is not None:
         await _pool.aclose()
         _pool = None
+    _pool_lock = None  # an asyncio.Lock belongs to one event loop
 
 
-async def create_job(
+def new_job_row(
     kind: str, args: dict[str, Any] | None = None, *, owner_id: int | None = None, subject: str = ""
 ) -> dict[str, Any]:
-    """Insert the job row (inside the caller's transaction, if any). Call ``dispatch`` after commit."""
+    """The row ``create_job`` would insert, not yet stored (for ``create_jobs``)."""
     spec = REGISTRY.get(kind) or discover_jobs().get(kind)
     if spec is None:
         raise ValueError(f"unknown job kind {kind!r}")
     now = clock.now()
-    row: dict[str, Any] = {
+    return {
         "public_id": new_id("job"),
         "kind": kind,
         "queue": spec.queue,
@@ -137,8 +148,47 @@ async def create_job(
         "created_at": now,
         "updated_at": now,
     }
+
+
+async def create_job(
+    kind: str, args: dict[str, Any] | None = None, *, owner_id: int | None = None, subject: str = ""
+) -> dict[str, Any]:
+    """Insert the job row (inside the caller's transaction, if any). Call ``dispatch`` after commit."""
+    row = new_job_row(kind, args, owner_id=owner_id, subject=subject)
     await Job.insert(Job(**row))
     return row
+
+
+# A column per array, so the statement is the same whatever the number of rows (PostgreSQL prepares
+# it once) and no Piccolo object is built per row (~0.3 ms of CPU each, more than the insert).
+_JOB_COLUMNS = {
+    "public_id": "varchar",
+    "kind": "varchar",
+    "queue": "varchar",
+    "status": "varchar",
+    "args": "jsonb",
+    "owner_id": "bigint",
+    "subject": "varchar",
+    "max_attempts": "integer",
+    "created_at": "timestamptz",
+    "updated_at": "timestamptz",
+}
+_INSERT_JOBS = "INSERT INTO job ({}) SELECT * FROM unnest({})".format(  # noqa: S608 - our own names
+    ", ".join(_JOB_COLUMNS), ", ".join(f"${n}::{kind}[]" for n, kind in enumerate(_JOB_COLUMNS.values(), 1))
+)
+
+
+async def create_jobs(rows: list[dict[str, Any]]) -> None:
+    """Insert many ``new_job_row`` rows in one statement. Call ``dispatch_many`` after commit."""
+    if not rows:
+        return
+    if not db.is_postgres():
+        await Job.insert(*(Job(**row) for row in rows))
+        return
+    await db.fetch_all(
+        _INSERT_JOBS,
+        *([json.dumps(row[c]) if c == "args" else row[c] for row in rows] for c in _JOB_COLUMNS),
+    )
 
 
 async def dispatch(job_row: dict[str, Any], *, defer_seconds: float | None = None) -> None:
@@ -151,6 +201,27 @@ async def dispatch(job_row: dict[str, Any], *, defer_seconds: float | None = Non
         _queue_name=queue_name(job_row["queue"]),
         _defer_by=timedelta(seconds=defer_seconds) if defer_seconds else None,
     )
+
+
+async def dispatch_many(job_rows: list[dict[str, Any]]) -> None:
+    """Hand many just-created jobs to arq in one round trip.
+
+    ``dispatch`` costs three round trips a job (arq's WATCH, EXISTS, MULTI/EXEC guard against a
+    duplicate id). Rows fresh from ``create_jobs`` have new ids, so the same two writes arq makes
+    are pipelined instead; ``nx`` still leaves an already-enqueued job alone.
+    """
+    if not job_rows:
+        return
+    pool = await arq_pool()
+    now = timestamp_ms()
+    async with pool.pipeline(transaction=False) as pipe:
+        for row in job_rows:
+            data = serialize_job(
+                row["kind"], (row["public_id"],), {}, None, now, serializer=pool.job_serializer
+            )
+            pipe.set(job_key_prefix + row["public_id"], data, px=pool.expires_extra_ms, nx=True)
+            pipe.zadd(queue_name(row["queue"]), {row["public_id"]: now})
+        await pipe.execute()
 
 
 async def enqueue(

@@ -12,7 +12,6 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from litestar import MediaType, Request, Response, get, post
-from litestar.background_tasks import BackgroundTask
 from litestar.response import Redirect
 
 from backend.billing import services as billing
@@ -361,20 +360,15 @@ async def stripe_webhook(request: Request[Any, Any, Any]) -> Response[dict[str, 
     """Verify on the raw body, store once, acknowledge; the money worker does the rest."""
     body = await request.body()
     try:
-        received = await billing.receive_webhook(
-            body, request.headers.get("stripe-signature"), dispatch=False
-        )
+        received = await billing.receive_webhook(body, request.headers.get("stripe-signature"))
     except DomainError as exc:
         return Response(
             {"error": {"code": exc.code, "message": t(exc.key, "en")}},
             status_code=400,
             media_type=MediaType.JSON,
         )
-    # The event and its job are committed: answer Stripe first, wake the worker right after.
-    background = BackgroundTask(billing.dispatch_job, received.job) if received.job else None
-    return Response(
-        {"received": True, "duplicate": received.duplicate}, media_type=MediaType.JSON, background=background
-    )
+    # Stored and committed (its job is enqueued right after, with those stored alongside it).
+    return Response({"received": True, "duplicate": received.duplicate}, media_type=MediaType.JSON)
 
 
 # ----------------------------------------------------------------------------- the embedded sandbox
