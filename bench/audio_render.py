@@ -28,10 +28,26 @@ to one core), 26 Nov 2026:
   sox, same chain, 96 kHz                        54.0 s CPU =  3.3×,              136 MB
   ffmpeg amix, 96 kHz                             6.7 s CPU = 26.9×,               63 MB
   engine 64×10 min, 96 kHz, FX+master          316.2 s CPU =  1.9×,              127 MB peak
-(Earlier, under heavy load from other work: 7.2× at 48 kHz, 4.1× at 96 kHz.)
-The engine beats SoX on the same work (1.6× at 48 kHz, 1.8× at 96 kHz) and stays far below
-500 MB; the 20× aim at 48 kHz is not met: the effects alone (compressor, EQ and reverb on
-16 tracks) cost about 70% of the CPU, FLAC decoding ~13%, mixing and metering the rest.
+Then, 26 Nov 2026 (2 cores, 24 GiB), under heavy load from other work (load average 4-18 during
+the runs: CPU seconds inflate ~1.8× under such contention, so compare rows of one run), before and
+after leaner mixing/metering and decoding a file shared by several clips once (``sources.py``):
+                                         before (load 4.2)        after (load 8.1)
+  engine 16×3 min, 48 kHz                25.4 s = 7.1×, 107 MB    27.5 s = 6.6×, 107 MB
+  sox, 48 kHz                            50.3 s = 3.6×, 133 MB    48.4 s = 3.7×, 133 MB
+  ffmpeg amix, 48 kHz                     5.9 s = 30.4×, 62 MB     5.9 s = 30.5×, 62 MB
+  engine 16×3 min, 96 kHz / 24-bit       57.2 s = 3.1×, 109 MB    54.4 s = 3.3×, 109 MB
+  sox, 96 kHz                           100.9 s = 1.8×, 136 MB    99.3 s = 1.8×, 136 MB
+  ffmpeg amix, 96 kHz                    11.8 s = 15.3×, 63 MB    12.1 s = 14.8×, 63 MB
+  engine 64×10 min, 96 kHz              685.2 s = 0.9×, 128 MB   537.1 s = 1.1×, 299 MB peak
+Repeatable counts (callgrind, instructions, same output bit for bit): 16×10 s at 48 kHz −0.8%;
+16 tracks of 5 s loops, 20 s, 48 kHz −14.8% (the loops decoded once). The 64-track project's
+peak now holds its eight 30 s loops decoded (184 MB), still under the 500 MB aim.
+The engine beats SoX on the same work (1.6-2× on CPU); the 20× aim at 48 kHz is not met and
+cannot be with these plugins: by callgrind, pedalboard's reverb alone is 55% of a render's
+instructions, its compressor 17% (11% in ``powf``), FLAC decoding 13% (pedalboard's decoder is
+the fastest measured here: libsndfile, ffmpeg and sox decode slower), EQ 3%; everything in Python
+and numpy (mixing, metering, writing) about 7%. Effects and decoding alone exceed the 9 s of CPU
+20× would allow.
 
 Source audio is synthesised here (drum-like noise bursts, a bass, a chord; a different seed per
 track) and written as 24-bit FLAC, the form ingest gives the renderer. Figures taken on a shared

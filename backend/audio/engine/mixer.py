@@ -2,7 +2,8 @@
 
 Memory is flat in the song's length: each block is a few hundred kilobytes per track, a clip's
 file is opened when its first block comes up and closed after its last, and effect chains carry
-their state from block to block.
+their state from block to block. A file that several clips play is decoded once and read from
+memory, within a budget (``sources.py``).
 
 Signal flow per track: the clips (each: source from ``offset``, ``length`` long, placed at
 ``start``, times ``gain_db`` and linear fades) sum into a stereo bus (a mono source feeds both
@@ -31,6 +32,7 @@ from pedalboard.io import AudioFile
 from backend.audio.engine.chain import CHANNELS, Chain, tail_seconds
 from backend.audio.engine.document import Clip, Project, Track
 from backend.audio.engine.errors import EngineError
+from backend.audio.engine.sources import SourceCache
 
 BLOCK = 8192  # frames per block: large enough that per-call overhead is small, ~0.2 s at 48 kHz
 QUIET = 1e-6  # -120 dBFS: below this a track's output counts as silence
@@ -61,15 +63,18 @@ class _Placement:
 class ClipReader:
     """One clip's source, opened on first use, resampled to the project rate if it differs."""
 
-    def __init__(self, placement: _Placement, rate: int) -> None:
+    def __init__(self, placement: _Placement, rate: int, cache: SourceCache | None = None) -> None:
         self.p = placement
         self.rate = rate
+        self._cache = cache
         self._file: Any = None  # a ReadableAudioFile, resampled when the rates differ
         self._pos = 0  # frames of the clip already read
 
     def _open(self) -> None:
         try:
-            f: Any = AudioFile(str(self.p.path))
+            f: Any = self._cache.open(self.p.path) if self._cache is not None else None
+            if f is None:
+                f = AudioFile(str(self.p.path))
             if f.samplerate != self.rate:
                 f = f.resampled_to(self.rate)
             if self.p.offset:
@@ -80,13 +85,14 @@ class ClipReader:
             ) from exc
         self._file = f
 
-    def add_into(self, out: np.ndarray, block_start: int) -> None:
-        """Add this clip's contribution to ``out`` (stereo, starting at timeline frame ``block_start``)."""
-        n = out.shape[1]
+    def take(self, block_start: int, n: int) -> tuple[int, np.ndarray] | None:
+        """This clip's next frames within the block of ``n`` frames at timeline frame ``block_start``:
+        (their index in the block, a fresh stereo float32 array with gain and fades applied), or
+        ``None`` when the clip has nothing there."""
         lo = max(block_start, self.p.start + self._pos)
         hi = min(block_start + n, self.p.start + self.p.length)
         if hi <= lo:
-            return
+            return None
         if self._file is None:
             self._open()
         assert self._file is not None
@@ -95,16 +101,23 @@ class ClipReader:
         self._pos += want
         got = audio.shape[1]
         if got == 0:
-            return
+            return None
         if audio.shape[0] == 1:
             audio = np.repeat(audio, 2, axis=0)
         elif audio.shape[0] > 2:
             audio = audio[:2]
-        target = out[:, lo - block_start : lo - block_start + got]
-        if self._flat(lo - self.p.start, got):
-            target += audio if self.p.gain == 1.0 else audio * np.float32(self.p.gain)
-        else:
-            target += audio * self._envelope(lo - self.p.start, got)
+        if not self._flat(lo - self.p.start, got):
+            audio = audio * self._envelope(lo - self.p.start, got)
+        elif self.p.gain != 1.0:
+            audio = audio * np.float32(self.p.gain)
+        return lo - block_start, audio
+
+    def add_into(self, out: np.ndarray, block_start: int) -> None:
+        """Add this clip's contribution to ``out`` (stereo, starting at timeline frame ``block_start``)."""
+        taken = self.take(block_start, out.shape[1])
+        if taken is not None:
+            at, audio = taken
+            out[:, at : at + audio.shape[1]] += audio
 
     def _flat(self, first: int, count: int) -> bool:
         """True when frames [first, first+count) of the clip lie outside both fades."""
@@ -144,6 +157,7 @@ class TrackVoice:
             (_placement(c, sources, rate, f"{track.id}") for c in track.clips), key=lambda p: p.start
         )
         self.active: list[ClipReader] = []
+        self.cache: SourceCache | None = None  # set by ``render_blocks``: sources shared by clips
         self._cursor = 0  # timeline frame of the next input block
         self._fifo: list[np.ndarray] = []
         self._fifo_len = 0
@@ -154,12 +168,23 @@ class TrackVoice:
         """The dry stereo block at the cursor, or ``None`` when no clip sounds in it."""
         start, end = self._cursor, self._cursor + BLOCK
         while self.pending and self.pending[0].start < end:
-            self.active.append(ClipReader(self.pending.pop(0), self.rate))
+            self.active.append(ClipReader(self.pending.pop(0), self.rate, self.cache))
         if not self.active:
             return None, BLOCK
-        block = np.zeros((CHANNELS, BLOCK), dtype=np.float32)
-        for reader in self.active:
-            reader.add_into(block, start)
+        if len(self.active) == 1:
+            # One clip over the whole block (the common case): its audio is the block as it is,
+            # without a zeroed buffer to add it into.
+            taken = self.active[0].take(start, BLOCK)
+            if taken is not None and taken[0] == 0 and taken[1].shape[1] == BLOCK:
+                block = np.ascontiguousarray(taken[1], dtype=np.float32)
+            else:
+                block = np.zeros((CHANNELS, BLOCK), dtype=np.float32)
+                if taken is not None:
+                    block[:, taken[0] : taken[0] + taken[1].shape[1]] += taken[1]
+        else:
+            block = np.zeros((CHANNELS, BLOCK), dtype=np.float32)
+            for reader in self.active:
+                reader.add_into(block, start)
         for reader in [r for r in self.active if r.p.start + r.p.length <= end]:
             reader.close()
             self.active.remove(reader)
@@ -187,7 +212,10 @@ class TrackVoice:
                     loud = float(np.max(np.abs(wet))) >= QUIET
                     self._quiet_frames = 0 if loud else self._quiet_frames + wet.shape[1]
                 self._append(wet)
-        return self._pop(n) * self.out_gain
+        # Every block in the FIFO is this voice's own fresh array: scale it in place.
+        out = self._pop(n)
+        np.multiply(out, self.out_gain, out=out)
+        return out
 
     def _append(self, block: np.ndarray) -> None:
         self._fifo.append(block)
@@ -259,6 +287,9 @@ def render_blocks(
     """
     total = timeline_frames(project, rate)
     voices = [TrackVoice(t, sources, rate) for t in project.audible_tracks()]
+    cache = SourceCache((p.path for voice in voices for p in voice.pending), rate)
+    for voice in voices:
+        voice.cache = cache
     master = MasterBus(project, rate)
     fifo: list[np.ndarray] = []
     emitted = 0
