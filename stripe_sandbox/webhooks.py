@@ -69,7 +69,10 @@ class Deliverer:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=10)
+            # Idle connections are dropped well before the receiver's own keep-alive timeout
+            # (uvicorn's is 5 s, as was httpx's default here): a request sent on a connection the
+            # server is closing at that moment is reset, and the delivery fails for nothing.
+            self._client = httpx.AsyncClient(timeout=10, limits=httpx.Limits(keepalive_expiry=2.0))
         return self._client
 
     def submit(self, events: list[dict[str, Any]]) -> None:
