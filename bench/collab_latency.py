@@ -9,10 +9,29 @@ subscribers one web process holds.
    author's own copy of it. Baseline: a raw Redis pub/sub round trip from this process.
 2. Capacity: one web process, N websocket subscribers (default 1,000) on one project; the process's
    extra resident memory, split into the authenticated connection and the subscription on it, how
-   many fit in 100 MB, then one commit's fan-out time to all of them. Measured with uvicorn's legacy
-   ``websockets`` protocol (what ``cadenza serve`` runs) and with ``websockets-sansio``.
+   many fit in 100 MB, then one commit's fan-out time to all of them. Measured with the server
+   options ``cadenza serve`` uses (``cli.main.SERVER_OPTIONS``), then, as the baseline, with the ones
+   it had before (uvicorn's legacy ``websockets`` implementation, permessage-deflate on).
 
 PostgreSQL and Redis are the machine's own. ``BENCH_SECONDS`` (default 30), ``BENCH_SUBSCRIBERS``.
+
+Measured (2 cores, 24 GiB, shared with other engineers' work; load average 2.4 / 3.2 / 2.7), 1,000
+subscribers on one process:
+
+- ``cadenza serve`` (``websockets-sansio``, no permessage-deflate): 54.7 MB extra, 56 KB each (33 KB
+  the authenticated connection, 23 KB the subscription) → about 1,820 in 100 MB.
+- Before issue 4's memory work, same machine: 173.5 MB, 179 KB each (140 KB + 39 KB) → about 573
+  (legacy ``websockets``, what ``cadenza serve`` ran); 112 KB (74 KB + 38 KB) → about 915 with
+  ``websockets-sansio``. The baseline row (old options, current code) gives 164 KB (140 KB + 24 KB).
+- Where it went (tracemalloc diffs in the server): permessage-deflate's zlib state, about 300 KB
+  allocated and 100 KB resident per connection; the first ``ProjectSynced`` document, kept by every
+  stream until its next event (11 KB here, more for a real project); an ``asyncio.Queue`` per
+  subscriber (3 KB). What is left is spread over many small objects: per connection uvicorn's
+  protocol, headers, Litestar's ``WebSocket``, Strawberry's handler and its tasks; per subscription
+  mostly Strawberry's operation (its task, extension contexts, graphql-core's executor).
+- Latency on that loaded machine: p50 266 ms, p95 1,357 ms, p99 1,651 ms to the other collaborators
+  (the code before gave p50 1,304 ms / p99 4,809 ms at load 4.7 a few minutes later): the load, not
+  the code, sets these; measure them again on a quiet machine.
 """
 
 from __future__ import annotations
@@ -32,6 +51,8 @@ from typing import Any
 import asyncpg
 import httpx
 import psutil
+
+from cli.main import SERVER_OPTIONS
 
 REPO = Path(__file__).resolve().parents[1]
 ADMIN_DSN = os.environ.get("BENCH_POSTGRES_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/test")
@@ -110,7 +131,19 @@ async def _admin(sql: str) -> None:
         await conn.close()
 
 
-def _serve(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+# The configuration `cadenza serve` ran before issue 4's memory work: uvicorn's legacy websockets
+# implementation with permessage-deflate (uvicorn's default) on every connection.
+BEFORE_OPTIONS: dict[str, object] = {
+    "loop": "uvloop",
+    "http": "httptools",
+    "ws": "websockets",
+    "ws_per_message_deflate": True,
+}
+
+
+def _serve(
+    port: int, env: dict[str, str], options: dict[str, object] = SERVER_OPTIONS
+) -> subprocess.Popen[bytes]:
     log = open(Path(tempfile.gettempdir()) / f"bench-collab-{port}.log", "wb")  # noqa: SIM115
     cmd = [
         sys.executable,
@@ -125,13 +158,15 @@ def _serve(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
         "--no-access-log",
         "--log-level",
         "warning",
-        # As `cadenza serve` runs it.
+        # Server options as `cadenza serve` passes them (cli.main.SERVER_OPTIONS) unless told otherwise.
         "--loop",
-        env.get("BENCH_LOOP", "uvloop"),
+        str(options["loop"]),
         "--http",
-        "httptools",
+        str(options["http"]),
         "--ws",
-        env.get("BENCH_WS", "websockets"),
+        str(options["ws"]),
+        "--ws-per-message-deflate",
+        str(options["ws_per_message_deflate"]).lower(),
     ]
     return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=log)
 
@@ -453,18 +488,21 @@ def main() -> None:
         for process in processes:
             process.terminate()
             process.wait(timeout=20)
-        # Capacity: a fresh process per websocket implementation of uvicorn. `cadenza serve` runs
-        # "websockets" (the legacy protocol); "websockets-sansio" is uvicorn's newer one.
-        for implementation in ("websockets", "websockets-sansio"):
+        # Capacity: a fresh process per server configuration: `cadenza serve`'s, then the one it had
+        # before as the baseline. The clients offer permessage-deflate, as browsers do.
+        configurations = (
+            ("cadenza serve (uvicorn --ws websockets-sansio, no permessage-deflate)", SERVER_OPTIONS),
+            ("baseline: the previous options (--ws websockets, permessage-deflate)", BEFORE_OPTIONS),
+        )
+        for label, options in configurations:
             port = _free_port()
-            processes = [_serve(port, {**env, "BENCH_WS": implementation})]
+            processes = [_serve(port, env, options)]
             asyncio.run(_wait(f"http://127.0.0.1:{port}/healthz"))
             capacity = asyncio.run(
                 _capacity(f"127.0.0.1:{port}", processes[0].pid, setup["project"], setup["keys"])
             )
             print(
-                f"one web process (uvicorn --ws {implementation}), {capacity['subscribers']} websocket subscribers "
-                "of projectEvents:"
+                f"one web process, {label}, {capacity['subscribers']} websocket subscribers of projectEvents:"
             )
             print(
                 f"  extra resident memory {capacity['extra_mb']:.1f} MB ({capacity['per_kb']:.0f} KB each: "

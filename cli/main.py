@@ -26,6 +26,19 @@ def cmd_dev(args: argparse.Namespace) -> int:
     return run_dev(port=args.port, host=args.host, data_dir=Path(args.data_dir).resolve())
 
 
+# How `cadenza serve` runs uvicorn (the collaboration bench starts its web processes with these too).
+# Websockets: uvicorn's sans-I/O implementation (the legacy one is deprecated and holds about twice
+# the memory per connection), without permessage-deflate: its zlib state cost about 100 KB of
+# resident memory per connection, for messages that are small JSON. Keepalive pings stay on
+# (uvicorn's defaults: every 20 s, a connection that does not answer in 20 s is closed).
+SERVER_OPTIONS: dict[str, object] = {
+    "loop": "uvloop",
+    "http": "httptools",
+    "ws": "websockets-sansio",
+    "ws_per_message_deflate": False,
+}
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -38,9 +51,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         proxy_headers=True,
         access_log=False,
         log_config=None,
-        loop="uvloop",
-        http="httptools",
-        ws="websockets",
+        **SERVER_OPTIONS,  # type: ignore[arg-type]
     )
     return 0
 

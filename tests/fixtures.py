@@ -217,18 +217,20 @@ def settings_override(**changes: Any) -> Any:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def live_url(app: Any) -> AsyncIterator[str]:
-    """The app served by a real uvicorn on a free port, in this event loop (for websockets/SSE)."""
+    """The app served by a real uvicorn on a free port, in this event loop (for websockets/SSE),
+    with the websocket options ``cadenza serve`` runs."""
     import asyncio
     import socket
 
     import uvicorn
 
+    from cli.main import SERVER_OPTIONS
+
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="websockets"
-    )
+    options = {name: value for name, value in SERVER_OPTIONS.items() if name != "loop"}  # this loop
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", **options)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:

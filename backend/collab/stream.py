@@ -126,16 +126,23 @@ async def project_events(
         resume = (
             after_revision if after_revision is not None and 0 <= last - after_revision <= window else None
         )
+        # The synced event's own top level of the document, emptied once it has been sent: the
+        # GraphQL layers above keep the last event (and its result) until the next one comes, which
+        # in a quiet project is never, so a long-lived stream keeps no copy of the document.
+        document = dict(project["document"])
+        del project
         yield {
             "type": "synced",
             "project": project_id,
             "revision": last,
-            "document": project["document"],
+            "document": document,
             "role": role,
             "presence": list(people.values()),
             "resumed_from": resume,
         }
-        del project  # a long-lived stream keeps no copy of the document
+        # Asked for the next event, so the synced one is out (each layer sends before it asks).
+        document.clear()
+        del document
         if resume is not None and resume < last:
             for missed in await _missing(actor, project_id, resume, last):
                 yield missed
@@ -149,8 +156,9 @@ async def project_events(
                 if expiry is None:
                     event = await queue.get()
                 else:
-                    try:
-                        event = await asyncio.wait_for(queue.get(), max(TICK_SECONDS, expiry - time.time()))
+                    try:  # a timer on this task, not a task per wait as wait_for() would make
+                        async with asyncio.timeout(max(TICK_SECONDS, expiry - time.time())):
+                            event = await queue.get()
                     except TimeoutError:
                         event = None
                 now = time.time()
