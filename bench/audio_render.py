@@ -49,6 +49,18 @@ the fastest measured here: libsndfile, ffmpeg and sox decode slower), EQ 3%; eve
 and numpy (mixing, metering, writing) about 7%. Effects and decoding alone exceed the 9 s of CPU
 20× would allow.
 
+Then 27 Nov 2026, with the source cache landed, the machine quiet (load 1.0-1.8) but slow that
+day (ffmpeg ran at 31x, against 55.6x on 26 Nov: compare rows of one run):
+  engine 16×3 min, 48 kHz                34.9 s CPU = 5.2×, 106 MB
+  sox, 48 kHz                            41.7 s CPU = 4.3×, 134 MB
+  ffmpeg amix, 48 kHz                     5.8 s CPU = 31.1×, 62 MB
+  engine 16×3 min, 96 kHz / 24-bit       68.8 s CPU = 2.6×, 107 MB
+  sox, 96 kHz                            83.4 s CPU = 2.2×, 136 MB
+  ffmpeg amix, 96 kHz                    11.9 s CPU = 15.1×, 63 MB
+  engine 64×10 min, 96 kHz              753.9 s CPU = 0.8×, 298 MB peak
+Back to back on one core the same day, 16×1 min at 48 kHz: 11.7 / 11.9 s CPU with the cache,
+12.1 / 12.2 s at the commit before it (no loops there: no regression).
+
 Source audio is synthesised here (drum-like noise bursts, a bass, a chord; a different seed per
 track) and written as 24-bit FLAC, the form ingest gives the renderer. Figures taken on a shared
 machine vary with the load of others; each run prints the load average beside them.
