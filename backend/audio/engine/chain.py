@@ -146,7 +146,7 @@ class Chain:
                 self.ring_seconds += (stage.hop + 2 * stage.pad) / sample_rate
             else:
                 run.append(plugin)
-                self.ring_seconds += _ring_seconds(effect)
+                self.ring_seconds += effect_ring_seconds(effect)
                 if effect.type in ("chorus", "phaser"):
                     self.can_idle = False
         if run:
@@ -162,7 +162,7 @@ class Chain:
         return block
 
 
-def _ring_seconds(effect: Effect) -> float:
+def effect_ring_seconds(effect: Effect) -> float:
     p = effect.params
     if effect.type == "delay":
         # Until the echoes fall 120 dB: feedback^n <= 1e-6.

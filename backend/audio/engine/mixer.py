@@ -21,7 +21,7 @@ control with the same curve.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,8 +30,9 @@ import numpy as np
 from pedalboard.io import AudioFile
 
 from backend.audio.engine.chain import CHANNELS, Chain, tail_seconds
-from backend.audio.engine.document import Clip, Project, Track
+from backend.audio.engine.document import Clip, Effect, Project, Track
 from backend.audio.engine.errors import EngineError
+from backend.audio.engine.sends import SharedReverb, final_reverb, reverb_groups
 from backend.audio.engine.sources import SourceCache
 
 BLOCK = 8192  # frames per block: large enough that per-call overhead is small, ~0.2 s at 48 kHz
@@ -146,13 +147,16 @@ class ClipReader:
 class TrackVoice:
     """One audible track: its clips feed its chain; ``pull(n)`` gives the next n aligned frames."""
 
-    def __init__(self, track: Track, sources: dict[str, Path], rate: int) -> None:
+    def __init__(
+        self, track: Track, sources: dict[str, Path], rate: int, effects: Sequence[Effect] | None = None
+    ) -> None:
+        """``effects``: the chain to run, when not the track's own (a shared reverb takes its last)."""
         self.track = track
         self.rate = rate
-        self.chain = Chain(track.effects, rate)
-        left, right = pan_gains(track.pan)
-        gain = db_to_gain(track.gain_db)
-        self.out_gain = np.array([[left * gain], [right * gain]], dtype=np.float32)
+        self.chain = Chain(track.effects if effects is None else effects, rate)
+        self.fader = np.float32(db_to_gain(track.gain_db))
+        self.pan_gain = np.array([[g] for g in pan_gains(track.pan)], dtype=np.float32)
+        self.out_gain = self.pan_gain * self.fader
         self.pending = sorted(
             (_placement(c, sources, rate, f"{track.id}") for c in track.clips), key=lambda p: p.start
         )
@@ -191,6 +195,13 @@ class TrackVoice:
         return block, BLOCK
 
     def pull(self, n: int) -> np.ndarray:
+        """The next ``n`` frames after the chain, fader and pan."""
+        out = self.pull_raw(n)
+        np.multiply(out, self.out_gain, out=out)
+        return out
+
+    def pull_raw(self, n: int) -> np.ndarray:
+        """The next ``n`` frames after the chain, before fader and pan, as a fresh array."""
         while self._fifo_len < n:
             dry, size = self._next_input()
             self._cursor += size
@@ -212,10 +223,8 @@ class TrackVoice:
                     loud = float(np.max(np.abs(wet))) >= QUIET
                     self._quiet_frames = 0 if loud else self._quiet_frames + wet.shape[1]
                 self._append(wet)
-        # Every block in the FIFO is this voice's own fresh array: scale it in place.
-        out = self._pop(n)
-        np.multiply(out, self.out_gain, out=out)
-        return out
+        # Every block in the FIFO is this voice's own fresh array: callers may scale it in place.
+        return self._pop(n)
 
     def _append(self, block: np.ndarray) -> None:
         self._fifo.append(block)
@@ -279,17 +288,28 @@ def render_blocks(
     rate: int,
     *,
     on_stem: Callable[[str, np.ndarray], None] | None = None,
+    share_reverbs: bool = False,
 ) -> Iterator[np.ndarray]:
     """Yield the master output of the timeline in consecutive blocks, ``timeline_frames`` in all.
 
     ``on_stem(track_id, block)`` receives each audible track's post-fader, post-pan block
-    (the same frames that go into the mix), for stem files.
+    (the same frames that go into the mix), for stem files. With ``share_reverbs``, tracks whose
+    chains end in the same reverb share one (``sends.py``): the mix is the same, but those tracks'
+    blocks given to ``on_stem`` stop before the reverb (``shared_reverb_tracks`` names them).
     """
     total = timeline_frames(project, rate)
-    voices = [TrackVoice(t, sources, rate) for t in project.audible_tracks()]
-    cache = SourceCache((p.path for voice in voices for p in voice.pending), rate)
-    for voice in voices:
+    audible = project.audible_tracks()
+    groups = reverb_groups(audible) if share_reverbs else []
+    sharing = {t.id for group in groups for t in group}
+    voices = {
+        t.id: TrackVoice(t, sources, rate, effects=_without_final_reverb(t) if t.id in sharing else None)
+        for t in audible
+    }
+    cache = SourceCache((p.path for voice in voices.values() for p in voice.pending), rate)
+    for voice in voices.values():
         voice.cache = cache
+    returns = [SharedReverb([voices[t.id] for t in g], rate) for g in groups]
+    alone = [voice for voice in voices.values() if voice.track.id not in sharing]
     master = MasterBus(project, rate)
     fifo: list[np.ndarray] = []
     emitted = 0
@@ -299,11 +319,15 @@ def render_blocks(
             n = BLOCK
             mix = np.zeros((CHANNELS, n), dtype=np.float32)
             if pos < total:  # past the end only the master's latency is left to flush
-                for voice in voices:
+                keep = max(0, min(n, total - pos))
+                stem = _first_frames(on_stem, keep) if on_stem is not None else None
+                for voice in alone:
                     out = voice.pull(n)
-                    if on_stem is not None:
-                        on_stem(voice.track.id, out[:, : max(0, min(n, total - pos))])
+                    if stem is not None:
+                        stem(voice.track.id, out)
                     mix += out
+                for shared in returns:
+                    shared.mix_into(mix, stem)
             pos += n
             out = master.push(mix)
             if out.shape[1]:
@@ -317,5 +341,20 @@ def render_blocks(
                     yield data[:, :take]
                     emitted += take
     finally:
-        for voice in voices:
+        for voice in voices.values():
             voice.close()
+
+
+def shared_reverb_tracks(project: Project) -> set[str]:
+    """Ids of the tracks that a render with ``share_reverbs`` mixes through a shared reverb."""
+    return {t.id for group in reverb_groups(project.audible_tracks()) for t in group}
+
+
+def _first_frames(on_stem: Callable[[str, np.ndarray], None], keep: int) -> Callable[[str, np.ndarray], None]:
+    """``on_stem`` given only a block's first ``keep`` frames (the timeline's last block is short)."""
+    return lambda track_id, block: on_stem(track_id, block[:, :keep])
+
+
+def _without_final_reverb(track: Track) -> list[Effect]:
+    reverb = final_reverb(track)
+    return [e for e in track.effects if e is not reverb]

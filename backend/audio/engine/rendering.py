@@ -18,7 +18,7 @@ from backend.audio.engine.document import SAMPLE_RATES, parse_project
 from backend.audio.engine.errors import EngineError
 from backend.audio.engine.mastering import master_streaming
 from backend.audio.engine.measure import LoudnessMeter, PeakMeter, TruePeakMeter
-from backend.audio.engine.mixer import CHANNELS, render_blocks, timeline_frames
+from backend.audio.engine.mixer import CHANNELS, render_blocks, shared_reverb_tracks, timeline_frames
 
 Progress = Callable[[float], None]
 
@@ -32,7 +32,10 @@ def render_project(
     sample_rate: int | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Render the mix to ``out_path`` (float32 WAV); returns the ``RenderResult`` fields."""
+    """Render the mix to ``out_path`` (float32 WAV); returns the ``RenderResult`` fields.
+
+    A render without stems lets tracks with the same final reverb share one (``sends.py``):
+    the same mix, with their peaks metered before the reverb (``peaks_before_reverb``)."""
     project = parse_project(document)
     rate = sample_rate or project.sample_rate
     if rate not in SAMPLE_RATES:
@@ -61,6 +64,7 @@ def render_project(
                 writers[track.id] = AudioFile(str(tmp), "w", rate, CHANNELS, bit_depth=32)
 
         track_peaks = {track.id: PeakMeter() for track in project.audible_tracks()}
+        share = stems_dir is None
 
         def on_stem(track_id: str, block: Any) -> None:
             if block.shape[1]:
@@ -76,7 +80,7 @@ def render_project(
         done = 0
         last_report = -1.0
         with AudioFile(str(mix_target), "w", rate, CHANNELS, bit_depth=32) as writer:
-            for block in render_blocks(project, sources, rate, on_stem=on_stem):
+            for block in render_blocks(project, sources, rate, on_stem=on_stem, share_reverbs=share):
                 writer.write(block)
                 loud.add(block)
                 if not mastering:
@@ -116,6 +120,7 @@ def render_project(
             "true_peak_dbtp": tp,
             "stems": stems,
             "track_peaks_dbfs": {track_id: meter.dbfs() for track_id, meter in track_peaks.items()},
+            "peaks_before_reverb": sorted(shared_reverb_tracks(project)) if share else [],
         }
     finally:
         for writer in writers.values():

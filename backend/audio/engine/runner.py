@@ -71,8 +71,10 @@ class RenderResult:
     # the CPU seconds it used.
     peak_memory_mb: float = 0.0
     cpu_seconds: float = 0.0
-    # Sample peak of each audible track's output (post-fader, post-pan), in dBFS.
+    # Sample peak of each audible track's output (post-fader, post-pan), in dBFS; for the tracks
+    # in ``peaks_before_reverb`` (which shared a reverb, see sends.py) measured before the reverb.
     track_peaks_dbfs: dict[str, float] = field(default_factory=dict)
+    peaks_before_reverb: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,6 +363,7 @@ async def render(
         peak_memory_mb=result["rss_peak_mb"],
         cpu_seconds=result["cpu_seconds"],
         track_peaks_dbfs=result["track_peaks_dbfs"],
+        peaks_before_reverb=result["peaks_before_reverb"],
     )
 
 
