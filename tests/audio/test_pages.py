@@ -272,12 +272,11 @@ async def test_upload_without_javascript_then_the_row_updates_itself(client, mak
     assert row.status_code == 200 and 'data-status="READY"' in row.text and "<html" not in row.text
 
 
-async def test_render_and_export_from_the_studio_page(client, make_user, workers):
+async def _tone_asset(client) -> str:
+    """A one-second tone uploaded and ingested by the workers; its asset id."""
     from tests.audio.helpers import tone_wav, upload
     from tests.fixtures import gql, wait_for_job
 
-    await make_user("ada@example.com")
-    await log_in(client, "ada@example.com")
     upload_id = await upload(client, tone_wav(1.0), "tone.wav")
     created = await gql(
         client,
@@ -286,23 +285,39 @@ async def test_render_and_export_from_the_studio_page(client, make_user, workers
     )
     asset = created["data"]["createAsset"]["asset"]
     await wait_for_job(asset["job"]["id"], within=60)
+    return asset["id"]
+
+
+async def _render_in_studio(client, project_id: str, token: str) -> httpx.Response:
+    """Press render in the studio and return the mix panel once the render is done."""
+    from tests.fixtures import wait_for_job
+
+    started = await client.post(f"/projects/{project_id}/render", data={"_csrf_token": token}, headers=HX)
+    assert started.status_code == 200 and 'data-testid="render-panel"' in started.text
+    job_id = re.search(r'id="job-(job_\w+)"', started.text)
+    if job_id:  # still running: the page shows the job's live bar and a poll that answers 204 meanwhile
+        assert 'data-testid="job-bar"' in started.text
+        await wait_for_job(job_id.group(1), within=60)
+    return await client.get(f"/projects/{project_id}/render-panel?wait=1", headers=HX)
+
+
+async def test_render_and_export_from_the_studio_page(client, make_user, workers):
+    from tests.fixtures import wait_for_job
+
+    await make_user("ada@example.com")
+    await log_in(client, "ada@example.com")
+    asset = await _tone_asset(client)
     project = await create_project(client, "Page render")
     await apply(
         client,
         project["id"],
         0,
         op("add_track", track={"id": "trk_page00000"}),
-        op("add_clip", track_id="trk_page00000", clip={"id": "clp_page00000", "asset_id": asset["id"]}),
+        op("add_clip", track_id="trk_page00000", clip={"id": "clp_page00000", "asset_id": asset}),
     )
     token = await csrf_token(client, f"/projects/{project['id']}")
 
-    started = await client.post(f"/projects/{project['id']}/render", data={"_csrf_token": token}, headers=HX)
-    assert started.status_code == 200 and 'data-testid="render-panel"' in started.text
-    job_id = re.search(r'id="job-(job_\w+)"', started.text)
-    if job_id:  # still running: the page shows the job's live bar and a poll that answers 204 meanwhile
-        assert 'data-testid="job-bar"' in started.text
-        await wait_for_job(job_id.group(1), within=60)
-    done = await client.get(f"/projects/{project['id']}/render-panel?wait=1", headers=HX)
+    done = await _render_in_studio(client, project["id"], token)
     assert (
         done.status_code == 200
         and 'data-testid="mix-player"' in done.text
@@ -347,6 +362,38 @@ async def test_render_and_export_from_the_studio_page(client, make_user, workers
         and 'data-testid="export-download"' in listing.text
         and "_V0.mp3" in listing.text
     )
+
+
+@pytest.mark.parametrize(
+    ("locale", "marker"), [("en", "before reverb"), ("de", "vor dem Hall"), ("ja", "リバーブ前")]
+)
+async def test_the_mix_panel_says_which_peaks_were_metered_before_a_shared_reverb(
+    client, make_user, workers, locale, marker
+):
+    await make_user("ada@example.com", locale=locale)
+    await log_in(client, "ada@example.com")
+    asset = await _tone_asset(client)
+    project = await create_project(client, "Shared hall")
+    ops = []
+    for name in ("Left", "Right", "Dry"):
+        track_id = f"trk_{name.lower():0<9}"
+        ops += [
+            op("add_track", track={"id": track_id, "name": name}),
+            op("add_clip", track_id=track_id, clip={"id": f"clp_{name.lower():0<9}", "asset_id": asset}),
+        ]
+        if name != "Dry":  # two tracks, one pan, the same reverb: they share it
+            ops.append(
+                op("add_effect", target=track_id, effect={"id": f"fx_{name.lower():0<9}", "type": "reverb"})
+            )
+    await apply(client, project["id"], 0, *ops)
+    token = await csrf_token(client, f"/projects/{project['id']}")
+
+    done = await _render_in_studio(client, project["id"], token)
+    assert done.status_code == 200 and 'data-testid="track-peaks"' in done.text
+    found = re.findall(r'aria-label="((?:Left|Right|Dry) · [^"]*)"', done.text)
+    labels = {label.split(" · ")[0]: label for label in found}
+    assert marker in labels["Left"] and marker in labels["Right"] and marker not in labels["Dry"], labels
+    assert 'data-testid="shared-reverb-note"' in done.text
 
 
 @pytest.mark.parametrize(

@@ -150,8 +150,10 @@ def render_view(
     if render is None:
         return None
     metrics = render.get("metrics") or {}
-    # {track id: peak dBFS}, when the engine reports it (RenderResult has no such field yet).
+    # {track id: peak dBFS}, when the engine reports it; tracks that shared a reverb are metered
+    # before it (see backend/audio/engine/sends.py).
     peaks = metrics.get("track_peaks_dbfs") or metrics.get("track_peaks") or {}
+    before_reverb = set(metrics.get("peaks_before_reverb") or ())
     names = {tr["id"]: (tr["name"], tr["color"]) for tr in tracks}
     bars = []
     if isinstance(peaks, dict):
@@ -163,6 +165,7 @@ def render_view(
                         "name": name,
                         "color": color,
                         "meter": _meter(float(value), -60.0, 0.0, TRUE_PEAK_CEILING),
+                        "before_reverb": track_id in before_reverb,
                     }
                 )
     return {
@@ -172,6 +175,7 @@ def render_view(
         "lufs": _meter(render["loudness"], -40.0, 0.0, LUFS_TARGET),
         "true_peak": _meter(render["truePeak"], -24.0, 3.0, TRUE_PEAK_CEILING),
         "track_peaks": bars,
+        "shared_reverb": any(bar["before_reverb"] for bar in bars),
     }
 
 
