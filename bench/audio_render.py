@@ -191,7 +191,17 @@ def _run_tool(command: list[str]) -> tuple[float, float, float]:
     return elapsed, _children_cpu() - cpu_before, peak
 
 
-def _document(sources: list[str], rate: int, seconds: float, tracks: int, loop: float | None = None) -> dict:
+def _document(
+    sources: list[str],
+    rate: int,
+    seconds: float,
+    tracks: int,
+    loop: float | None = None,
+    *,
+    own_reverbs: bool = False,
+) -> dict:
+    """The bench project. With ``own_reverbs`` each track's reverb has its own room size, so no
+    two tracks can share one (``backend/audio/engine/sends.py``): SoX's amount of reverb work."""
     clips_per_track = int(np.ceil(seconds / loop)) if loop else 1
     length = loop if loop else seconds
     return {
@@ -203,7 +213,7 @@ def _document(sources: list[str], rate: int, seconds: float, tracks: int, loop: 
                 "name": f"Track {i + 1}",
                 "pan": float(np.sin(i)) * 0.6,
                 "gain_db": -6.0,
-                "effects": TRACK_CHAIN,
+                "effects": _own_reverb(TRACK_CHAIN, 0.4 + 0.01 * i) if own_reverbs else TRACK_CHAIN,
                 "clips": [
                     {"id": f"clp_{i}_{k}", "asset_id": sources[i % len(sources)], "start": k * length,
                      "length": min(length, seconds - k * length)}
@@ -216,11 +226,25 @@ def _document(sources: list[str], rate: int, seconds: float, tracks: int, loop: 
     }  # fmt: skip
 
 
+def _own_reverb(chain: list[dict], room_size: float) -> list[dict]:
+    return [
+        {**e, "params": {**e["params"], "room_size": room_size}} if e["type"] == "reverb" else e
+        for e in chain
+    ]
+
+
 async def _engine(
-    files: list[Path], rate: int, out: Path, seconds: float, tracks: int, loop: float | None = None
+    files: list[Path],
+    rate: int,
+    out: Path,
+    seconds: float,
+    tracks: int,
+    loop: float | None = None,
+    *,
+    own_reverbs: bool = False,
 ):
     sources = {f.stem: f for f in files}
-    doc = _document(list(sources), rate, seconds, tracks, loop)
+    doc = _document(list(sources), rate, seconds, tracks, loop, own_reverbs=own_reverbs)
     started = time.perf_counter()
     result = await render(doc, sources, out)
     return time.perf_counter() - started, result
@@ -266,13 +290,19 @@ async def _main(work: Path) -> None:
         source = " / 24-bit src" if rate == 96000 else ""
         label = f"engine {TRACKS}x{MINUTES:.0f} min, {rate // 1000} kHz{source}, FX+master"
         print(_row(label, audio_seconds, wall, result.cpu_seconds, result.peak_memory_mb), flush=True)
+        wall, result = await _engine(
+            files, rate, work / f"own{rate}.wav", audio_seconds, TRACKS, own_reverbs=True
+        )
+        label = f"  same, {TRACKS} reverb settings (none shared)"
+        print(_row(label, audio_seconds, wall, result.cpu_seconds, result.peak_memory_mb), flush=True)
         wall, cpu, peak = _sox(files, work / f"sox{rate}.wav")
         label = f"sox -m, compand+equalizer+reverb, {rate // 1000} kHz"
         print(_row(label, audio_seconds, wall, cpu, peak), flush=True)
         wall, cpu, peak = _ffmpeg(files, work / f"ffmpeg{rate}.wav")
         label = f"ffmpeg amix (plain mix, no FX), {rate // 1000} kHz"
         print(_row(label, audio_seconds, wall, cpu, peak), flush=True)
-        for path in (work / f"engine{rate}.wav", work / f"sox{rate}.wav", work / f"ffmpeg{rate}.wav"):
+        for name in ("engine", "own", "sox", "ffmpeg"):
+            path = work / f"{name}{rate}.wav"
             path.unlink(missing_ok=True)
         if rate == 48000:
             shutil.rmtree(sources)

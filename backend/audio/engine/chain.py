@@ -23,6 +23,7 @@ from backend.audio.engine.document import Effect
 from backend.audio.engine.effects import build_plugin
 
 CHANNELS = 2
+QUIET = 1e-6  # -120 dBFS: a chain's output below this counts as silence (it may stop working)
 
 
 class BoardStage:
@@ -160,6 +161,26 @@ class Chain:
         for stage in self.stages:
             block = stage.push(block)
         return block
+
+
+class RingOut:
+    """How long a chain's output has stayed silent since its input last sounded: once that is
+    longer than the chain rings, its buffers hold only silence and it may skip silent blocks."""
+
+    def __init__(self, seconds: float, sample_rate: int) -> None:
+        self.limit = int(seconds * sample_rate)
+        self.frames = 0
+
+    def heard(self, wet: np.ndarray, playing: bool) -> None:
+        """Account for one output block; ``playing``: its input sounded (no need to look)."""
+        if playing or float(np.max(np.abs(wet), initial=0.0)) >= QUIET:
+            self.frames = 0
+        else:
+            self.frames += wet.shape[1]
+
+    @property
+    def done(self) -> bool:
+        return self.frames >= self.limit
 
 
 def effect_ring_seconds(effect: Effect) -> float:

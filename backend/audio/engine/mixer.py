@@ -29,14 +29,13 @@ from typing import Any
 import numpy as np
 from pedalboard.io import AudioFile
 
-from backend.audio.engine.chain import CHANNELS, Chain, tail_seconds
+from backend.audio.engine.chain import CHANNELS, Chain, RingOut, tail_seconds
 from backend.audio.engine.document import Clip, Effect, Project, Track
 from backend.audio.engine.errors import EngineError
 from backend.audio.engine.sends import SharedReverb, final_reverb, reverb_groups
 from backend.audio.engine.sources import SourceCache
 
 BLOCK = 8192  # frames per block: large enough that per-call overhead is small, ~0.2 s at 48 kHz
-QUIET = 1e-6  # -120 dBFS: below this a track's output counts as silence
 
 
 def db_to_gain(value_db: float) -> float:
@@ -165,8 +164,7 @@ class TrackVoice:
         self._cursor = 0  # timeline frame of the next input block
         self._fifo: list[np.ndarray] = []
         self._fifo_len = 0
-        self._quiet_frames = 0
-        self._ring = int(self.chain.ring_seconds * rate)
+        self._ring_out = RingOut(self.chain.ring_seconds, rate)
 
     def _next_input(self) -> tuple[np.ndarray | None, int]:
         """The dry stereo block at the cursor, or ``None`` when no clip sounds in it."""
@@ -205,9 +203,7 @@ class TrackVoice:
         while self._fifo_len < n:
             dry, size = self._next_input()
             self._cursor += size
-            if dry is None and (
-                self.chain.empty or (self.chain.can_idle and self._quiet_frames >= self._ring)
-            ):
+            if dry is None and (self.chain.empty or (self.chain.can_idle and self._ring_out.done)):
                 # Nothing plays and the effects have rung out: skip the work. The chain's
                 # internal buffers hold only silence, so alignment is kept (see chain.py).
                 self._append(np.zeros((CHANNELS, size), dtype=np.float32))
@@ -217,11 +213,8 @@ class TrackVoice:
                 dry = np.zeros((CHANNELS, size), dtype=np.float32)
             wet = self.chain.push(dry) if not self.chain.empty else dry
             if wet.shape[1]:
-                if playing:
-                    self._quiet_frames = 0  # a clip sounds: no need to look at the levels
-                elif self.chain.can_idle:
-                    loud = float(np.max(np.abs(wet))) >= QUIET
-                    self._quiet_frames = 0 if loud else self._quiet_frames + wet.shape[1]
+                if self.chain.can_idle:
+                    self._ring_out.heard(wet, playing)
                 self._append(wet)
         # Every block in the FIFO is this voice's own fresh array: callers may scale it in place.
         return self._pop(n)

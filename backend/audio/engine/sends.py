@@ -27,14 +27,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from backend.audio.engine.chain import effect_ring_seconds
+from backend.audio.engine.chain import RingOut, effect_ring_seconds
 from backend.audio.engine.document import Effect, Track
 from backend.audio.engine.effects import build_plugin
 
 if TYPE_CHECKING:
     from backend.audio.engine.mixer import TrackVoice
-
-QUIET = 1e-6  # -120 dBFS: a return below this counts as silence (as a track's output does)
 
 
 def final_reverb(track: Track) -> Effect | None:
@@ -70,12 +68,11 @@ class SharedReverb:
         self.dry = np.float32(2.0 * reverb.params["dry_level"])  # JUCE's dry scale factor is 2
         wet_only = {**reverb.params, "dry_level": 0.0}
         self.reverbs = [build_plugin("reverb", wet_only) for _ in range(_passes([v.track for v in voices]))]
-        # Per voice: its dry output gain (fader × pan × the reverb's dry level) and its send gains.
+        # Per voice: its dry output gain (fader × pan × the reverb's dry level).
         self.dry_gains = [voice.out_gain * self.dry for voice in self.voices]
         # One pan (a, b) for all: send Σ fader_i·m_i, and the return's sides are a·W_L and b·W_R.
         self.pan = self.voices[0].pan_gain
-        self._quiet_frames = 0
-        self._ring = int(effect_ring_seconds(reverb) * rate)
+        self._ring_out = RingOut(effect_ring_seconds(reverb), rate)
 
     def mix_into(self, mix: np.ndarray, on_dry: Callable[[str, np.ndarray], None] | None = None) -> None:
         """Add the group's tracks, dry, and their shared reverb's return to ``mix``."""
@@ -94,7 +91,7 @@ class SharedReverb:
                 on_dry(voice.track.id, y)
             mix += y
         playing = bool(sends.any())
-        if not playing and self._quiet_frames >= self._ring:
+        if not playing and self._ring_out.done:
             return  # the return has rung out and nothing is sent: the reverbs hold only silence
         silence = np.zeros(n, dtype=np.float32)
         returns = [
@@ -103,9 +100,5 @@ class SharedReverb:
         ]
         # One reverb: both sides of its return, panned; two: the left of one, the right of the other.
         wet = returns[0] * self.pan if len(returns) == 1 else np.stack([returns[0][0], returns[1][1]])
-        if playing:
-            self._quiet_frames = 0
-        else:
-            loud = float(np.max(np.abs(wet))) >= QUIET
-            self._quiet_frames = 0 if loud else self._quiet_frames + n
+        self._ring_out.heard(wet, playing)
         mix += wet
