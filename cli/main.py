@@ -36,6 +36,8 @@ SERVER_OPTIONS: dict[str, object] = {
     "http": "httptools",
     "ws": "websockets-sansio",
     "ws_per_message_deflate": False,
+    # The largest websocket message, as large as a GraphQL request over HTTP may be (not 16 MB).
+    "ws_max_size": 1_000_000,
 }
 
 

@@ -3,6 +3,10 @@ implementation without permessage-deflate, subscriptions and their order unchang
 
 from __future__ import annotations
 
+import asyncio
+import json
+
+import pytest
 import websockets
 
 from tests.collab.helpers import Stream, op, shared_project, submit
@@ -18,6 +22,20 @@ async def test_a_client_offering_compression_gets_plain_frames(live_url):
         assert "permessage-deflate" in ws.request.headers["Sec-WebSocket-Extensions"]
         assert ws.response.headers.get("Sec-WebSocket-Extensions") is None
         assert ws.subprotocol == PROTOCOL
+
+
+async def test_a_message_larger_than_a_graphql_request_closes_only_its_connection(live_url):
+    async with websockets.connect(f"ws://{live_url}/graphql", subprotocols=[PROTOCOL], max_size=None) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"pad": "x" * 1_100_000}}))
+        with pytest.raises(websockets.ConnectionClosed):
+            await asyncio.wait_for(ws.recv(), 10)
+        assert ws.close_code == 1009  # message too big
+    # Just under the limit, the message reaches GraphQL, which answers it (no credentials: 4403).
+    async with websockets.connect(f"ws://{live_url}/graphql", subprotocols=[PROTOCOL]) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"pad": "x" * 900_000}}))
+        with pytest.raises(websockets.ConnectionClosed):
+            await asyncio.wait_for(ws.recv(), 10)
+        assert ws.close_code == 4403
 
 
 async def test_collaborators_receive_commits_in_order(client, make_user, monkeypatch, live_url):
