@@ -19,47 +19,32 @@ Peak memory: the engine's is the render child's peak resident set (``ru_maxrss``
 ~100 MB of numpy/scipy/pedalboard pages shared with the forkserver; SoX's and ffmpeg's is the
 largest sum of the resident sets of their process tree, sampled every 20 ms.
 
-Measured on this 2-core machine when quiet (load average 1-2.5 from other work; the bench pinned
-to one core), 26 Nov 2026:
-  engine 16×3 min, 48 kHz, FX+master            14.5 s CPU = 12.4× real time, 105 MB
-  sox, same chain, 48 kHz                        23.3 s CPU =  7.7×,              134 MB
-  ffmpeg amix, plain mix, 48 kHz                  3.2 s CPU = 55.6×,               62 MB
-  engine 16×3 min, 96 kHz / 24-bit, FX+master   30.2 s CPU =  6.0×,              107 MB
-  sox, same chain, 96 kHz                        54.0 s CPU =  3.3×,              136 MB
-  ffmpeg amix, 96 kHz                             6.7 s CPU = 26.9×,               63 MB
-  engine 64×10 min, 96 kHz, FX+master          316.2 s CPU =  1.9×,              127 MB peak
-Then, 26 Nov 2026 (2 cores, 24 GiB), under heavy load from other work (load average 4-18 during
-the runs: CPU seconds inflate ~1.8× under such contention, so compare rows of one run), before and
-after leaner mixing/metering and decoding a file shared by several clips once (``sources.py``):
-                                         before (load 4.2)        after (load 8.1)
-  engine 16×3 min, 48 kHz                25.4 s = 7.1×, 107 MB    27.5 s = 6.6×, 107 MB
-  sox, 48 kHz                            50.3 s = 3.6×, 133 MB    48.4 s = 3.7×, 133 MB
-  ffmpeg amix, 48 kHz                     5.9 s = 30.4×, 62 MB     5.9 s = 30.5×, 62 MB
-  engine 16×3 min, 96 kHz / 24-bit       57.2 s = 3.1×, 109 MB    54.4 s = 3.3×, 109 MB
-  sox, 96 kHz                           100.9 s = 1.8×, 136 MB    99.3 s = 1.8×, 136 MB
-  ffmpeg amix, 96 kHz                    11.8 s = 15.3×, 63 MB    12.1 s = 14.8×, 63 MB
-  engine 64×10 min, 96 kHz              685.2 s = 0.9×, 128 MB   537.1 s = 1.1×, 299 MB peak
-Repeatable counts (callgrind, instructions, same output bit for bit): 16×10 s at 48 kHz −0.8%;
-16 tracks of 5 s loops, 20 s, 48 kHz −14.8% (the loops decoded once). The 64-track project's
-peak now holds its eight 30 s loops decoded (184 MB), still under the 500 MB aim.
-The engine beats SoX on the same work (1.6-2× on CPU); the 20× aim at 48 kHz is not met and
-cannot be with these plugins: by callgrind, pedalboard's reverb alone is 55% of a render's
-instructions, its compressor 17% (11% in ``powf``), FLAC decoding 13% (pedalboard's decoder is
-the fastest measured here: libsndfile, ffmpeg and sox decode slower), EQ 3%; everything in Python
-and numpy (mixing, metering, writing) about 7%. Effects and decoding alone exceed the 9 s of CPU
-20× would allow.
+Measured 27 Nov 2026 on this 2-core machine, quiet (load average 1.0 before, 2.3 after; the bench
+pinned to one core). Every track's reverb has the same settings, so the tracks share one
+(``backend/audio/engine/sends.py``: the same mix within float rounding); the "none shared" rows give
+each track its own room size, so every track runs its own reverb, as SoX does:
+  engine 16×3 min, 48 kHz, FX+master             7.1 s CPU = 25.4× real time, 106 MB
+    same, 16 reverb settings (none shared)      11.5 s CPU = 15.6×,             107 MB
+  sox, same chain, 48 kHz                        20.6 s CPU =  8.8×,             134 MB
+  ffmpeg amix, plain mix, 48 kHz                  3.2 s CPU = 56.4×,              63 MB
+  engine 16×3 min, 96 kHz / 24-bit, FX+master   13.5 s CPU = 13.3×,             106 MB
+    same, 16 reverb settings (none shared)      22.2 s CPU =  8.1×,             109 MB
+  sox, same chain, 96 kHz                        38.8 s CPU =  4.6×,             137 MB
+  ffmpeg amix, 96 kHz                             6.1 s CPU = 29.5×,              63 MB
+  engine 64×10 min, 96 kHz, FX+master           92.3 s CPU =  6.5×,             286 MB peak
+The aims are met: 25× at 48 kHz; faster than SoX on the same work (2.9×; 1.8× with every reverb
+its own); 286 MB for the 10-minute, 64-track project (its eight 30 s loops held decoded, see
+``sources.py``).
 
-Then 27 Nov 2026, with the source cache landed, the machine quiet (load 1.0-1.8) but slow that
-day (ffmpeg ran at 31x, against 55.6x on 26 Nov: compare rows of one run):
-  engine 16×3 min, 48 kHz                34.9 s CPU = 5.2×, 106 MB
-  sox, 48 kHz                            41.7 s CPU = 4.3×, 134 MB
-  ffmpeg amix, 48 kHz                     5.8 s CPU = 31.1×, 62 MB
-  engine 16×3 min, 96 kHz / 24-bit       68.8 s CPU = 2.6×, 107 MB
-  sox, 96 kHz                            83.4 s CPU = 2.2×, 136 MB
-  ffmpeg amix, 96 kHz                    11.9 s CPU = 15.1×, 63 MB
-  engine 64×10 min, 96 kHz              753.9 s CPU = 0.8×, 298 MB peak
-Back to back on one core the same day, 16×1 min at 48 kHz: 11.7 / 11.9 s CPU with the cache,
-12.1 / 12.2 s at the commit before it (no loops there: no regression).
+Where the time goes (callgrind, before reverbs were shared): pedalboard's reverb 55% of a render's
+instructions, its compressor 17% (11% in ``powf``), FLAC decoding 13% (pedalboard's decoder is the
+fastest measured here: libsndfile, ffmpeg and sox decode slower), EQ 3%, everything in Python and
+numpy (mixing, metering, writing) about 7%. So with 16 reverbs 20× cannot be reached on this
+machine; sharing one cuts the reverb's part from 16 runs to 2.
+
+Earlier figures (same machine; CPU seconds vary from day to day and with the load of others, so
+compare rows of one run): 26 Nov, quiet, before the shared reverb: engine 12.4× at 48 kHz, SoX
+7.7×, ffmpeg 55.6×; 64×10 min at 96 kHz 1.9× and 127 MB (the loops were then streamed).
 
 Source audio is synthesised here (drum-like noise bursts, a bass, a chord; a different seed per
 track) and written as 24-bit FLAC, the form ingest gives the renderer. Figures taken on a shared

@@ -308,15 +308,12 @@ async def test_memory_stays_flat_for_a_ten_minute_project(tmp_path):
         return project(tracks)
 
     short = await render(sparse(1), {"h": hit}, tmp_path / "short.wav")
-    started = time.monotonic()
     long = await render(sparse(10), {"h": hit}, tmp_path / "long.wav")
-    elapsed = time.monotonic() - started
     assert long.duration > 600
     # Ten times the song, the same memory: within 30 MB of the one-minute render.
     assert long.peak_memory_mb < short.peak_memory_mb + 30, (short.peak_memory_mb, long.peak_memory_mb)
     assert long.peak_memory_mb < 400
     assert (tmp_path / "long.wav").stat().st_size > 600 * RATE * 2 * 4
-    assert elapsed < 60
 
 
 async def test_stems_sum_to_the_mix_and_progress_climbs_to_one(tmp_path, sine_asset):
