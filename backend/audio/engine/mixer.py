@@ -9,7 +9,9 @@ Signal flow per track: the clips (each: source from ``offset``, ``length`` long,
 ``start``, times ``gain_db`` and linear fades) sum into a stereo bus (a mono source feeds both
 sides; a source with more than two channels contributes its first two, front left and right) →
 the track's effects in order (``bypass`` skipped) → ``gain_db`` → pan. Tracks sum into the master:
-→ master effects → master ``gain_db`` (→ mastering, see ``mastering.py``).
+→ master effects → master ``gain_db`` (→ mastering, see ``mastering.py``). In a mix without stems,
+tracks whose chains end in the same reverb run one reverb between them, with the same result
+(``sends.py``).
 
 Pan law: constant power, normalised to unity at the centre. For ``pan`` p in [-1, 1] and
 θ = (p + 1)·π/4, the left gain is √2·cos θ and the right gain √2·sin θ: 0 dB in both channels at
