@@ -31,6 +31,17 @@ def music(seconds: float, rate: int, seed: int = 1) -> np.ndarray:
     return (stereo / np.max(np.abs(stereo))).astype(np.float32)
 
 
+def noisy_tones(folder: Path, base_hz: float, rate: int, seed: int) -> dict[str, Path]:
+    """Three 2-second stereo WAVs "a", "b", "c": tones at 1, 2 and 3 × ``base_hz`` with a little noise."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for i, name in enumerate(("a", "b", "c")):
+        tone = sine(base_hz * (i + 1), 2.0, rate, 0.3, channels=2)
+        tone += (rng.standard_normal(tone.shape) * 0.05).astype(np.float32)
+        out[name] = write(folder / f"{name}.wav", tone, rate)
+    return out
+
+
 def write(path: Path, audio: np.ndarray, rate: int, bit_depth: int = 32, **kw) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with AudioFile(str(path), "w", rate, audio.shape[0], bit_depth=bit_depth, **kw) as f:

@@ -16,7 +16,7 @@ import pytest
 
 from backend.audio.engine import EngineError, RenderCancelled, build_plugin, render
 from backend.audio.engine.mixer import pan_gains
-from tests.audio.engine.signals import peak_frequency, read, rms_db, sine, write
+from tests.audio.engine.signals import noisy_tones, peak_frequency, read, rms_db, sine, write
 
 RATE = 48000
 
@@ -215,12 +215,7 @@ MASTER = [
 
 
 async def test_block_wise_rendering_equals_a_whole_buffer_reference(tmp_path):
-    rng = np.random.default_rng(3)
-    sources = {}
-    for i, name in enumerate(("a", "b", "c")):
-        tone = sine(220 * (i + 1), 2.0, RATE, 0.3, channels=2)
-        tone += (rng.standard_normal(tone.shape) * 0.05).astype(np.float32)
-        sources[name] = write(tmp_path / f"{name}.wav", tone, RATE)
+    sources = noisy_tones(tmp_path, 220, RATE, seed=3)
     # Clips with gaps long enough for silent tracks to skip work (a 40 s gap on trk_a).
     layout = {
         "trk_a": [(0.0, 2.0, "a"), (42.0, 1.5, "a")],

@@ -10,7 +10,7 @@ from backend.audio.engine import build_plugin, render
 from backend.audio.engine.document import parse_project
 from backend.audio.engine.mixer import pan_gains
 from backend.audio.engine.sends import reverb_groups
-from tests.audio.engine.signals import read, rms_db, sine, write
+from tests.audio.engine.signals import noisy_tones, read, rms_db, sine, write
 from tests.audio.engine.test_render import RATE, clip, project, track
 
 HALL = {
@@ -48,13 +48,7 @@ def _doc() -> dict:
 
 @pytest.fixture
 def sources(tmp_path):
-    rng = np.random.default_rng(7)
-    out = {}
-    for i, name in enumerate(("a", "b", "c")):
-        tone = sine(180 * (i + 1), 2.0, RATE, 0.3, channels=2)
-        tone += (rng.standard_normal(tone.shape) * 0.05).astype(np.float32)
-        out[name] = write(tmp_path / f"{name}.wav", tone, RATE)
-    return out
+    return noisy_tones(tmp_path, 180, RATE, seed=7)
 
 
 def test_groups_form_only_where_they_save_reverbs():
