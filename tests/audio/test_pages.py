@@ -375,7 +375,7 @@ async def test_the_mix_panel_says_which_peaks_were_metered_before_a_shared_rever
     asset = await _tone_asset(client)
     project = await create_project(client, "Shared hall")
     ops = []
-    for name in ("Left", "Right", "Dry"):
+    for name in ("Vox", "Keys", "Dry"):
         track_id = f"trk_{name.lower():0<9}"
         ops += [
             op("add_track", track={"id": track_id, "name": name}),
@@ -390,9 +390,9 @@ async def test_the_mix_panel_says_which_peaks_were_metered_before_a_shared_rever
 
     done = await _render_in_studio(client, project["id"], token)
     assert done.status_code == 200 and 'data-testid="track-peaks"' in done.text
-    found = re.findall(r'aria-label="((?:Left|Right|Dry) · [^"]*)"', done.text)
+    found = re.findall(r'aria-label="((?:Vox|Keys|Dry) · [^"]*)"', done.text)
     labels = {label.split(" · ")[0]: label for label in found}
-    assert marker in labels["Left"] and marker in labels["Right"] and marker not in labels["Dry"], labels
+    assert marker in labels["Vox"] and marker in labels["Keys"] and marker not in labels["Dry"], labels
     assert 'data-testid="shared-reverb-note"' in done.text
 
 

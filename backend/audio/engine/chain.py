@@ -23,7 +23,7 @@ from backend.audio.engine.document import Effect
 from backend.audio.engine.effects import build_plugin
 
 CHANNELS = 2
-QUIET = 1e-6  # -120 dBFS: a chain's output below this counts as silence (it may stop working)
+QUIET = 1e-6  # -120 dBFS: a chain's output below this counts as silence (see RingOut)
 
 
 class BoardStage:
