@@ -132,6 +132,30 @@ async def test_every_control_works_as_a_plain_form_without_javascript(client, ma
     assert doc["master"]["mastering"] == "streaming"
 
 
+async def test_the_studio_names_the_project_first_and_a_rename_shows_there_at_once(client, make_user):
+    user = await make_user("ada@example.com")
+    await log_in(client, "ada@example.com")
+    ids = await _studio_with_content(client, user)
+    studio = await client.get(f"/projects/{ids['project']}")
+    crumb = re.search(r'data-testid="crumb-title"[^>]*>([^<]*)<', studio.text)
+    assert crumb and crumb.group(1) == "Night drive"
+    assert studio.text.index('data-testid="crumb-title"') < studio.text.index('data-testid="collab-slot"')
+    token = await csrf_token(client, f"/projects/{ids['project']}")
+    renamed = await client.post(
+        f"/projects/{ids['project']}/ops",
+        headers=HX,
+        data={
+            "_csrf_token": token,
+            "base_revision": "4",
+            "op": "set_project",
+            "field": "title",
+            "value": "Day drive",
+        },
+    )
+    assert renamed.status_code == 200
+    assert re.search(r'id="crumb-title"[^>]*hx-swap-oob="true">Day drive<', renamed.text), renamed.text[-600:]
+
+
 async def test_htmx_change_returns_the_studio_and_a_stale_revision_shows_the_fresh_state(client, make_user):
     user = await make_user("ada@example.com")
     await log_in(client, "ada@example.com")
