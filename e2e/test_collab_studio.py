@@ -155,9 +155,12 @@ async def test_two_people_edit_at_once_and_both_screens_show_the_same_mix(
     await guest.get_by_test_id("comment-time").fill("12")
     await guest.get_by_test_id("comment-submit").click()
     await owner.wait_for_selector("[data-testid=comment-text]:has-text('more air')", timeout=10_000)
-    assert (
-        "0:12" in await owner.locator("[data-testid=comment]").first.get_by_test_id("comment-at").inner_text()
-    )
+    comment = owner.locator("[data-testid=comment]").first
+    assert "0:12" in await comment.get_by_test_id("comment-at").inner_text()
+    # The comment reads as a block (its text runs the width of the comment), not squeezed into a
+    # column beside its reply form by the track page's comment style.
+    thread, text = await comment.bounding_box(), await comment.get_by_test_id("comment-text").bounding_box()
+    assert thread and text and text["width"] > 0.6 * thread["width"], (thread, text)
 
     # The collaborator closes the tab: gone from the owner's screen within ten seconds.
     await guest.close()
