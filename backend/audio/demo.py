@@ -1,6 +1,7 @@
 """Demo studio for ``cadenza dev``: two synthesised sounds and a small project for the demo creator.
 
-Idempotent (it looks for the demo project first) and quick: the sounds are made with numpy (no
+Once per demo creator (it looks for the sounds it uploaded, so a renamed or deleted demo project
+does not come back with a second copy of the sounds) and quick: the sounds are made with numpy (no
 downloads) and go through the real path — an upload, ``create_asset``, and the very ingest job the
 audio worker runs, executed here inline so the project can place clips on ready assets at once.
 """
@@ -16,7 +17,6 @@ import numpy as np
 
 from backend.accounts import services as accounts
 from backend.audio import assets, projects
-from backend.audio.tables import Project
 from backend.core import clock, jobs
 from backend.core.ids import new_id
 from backend.core.storage import storage
@@ -100,8 +100,8 @@ async def seed() -> None:
     user = await accounts.find_user_by_email(DEMO_EMAIL)
     if user is None:
         return
-    if await Project.exists().where(Project.owner_id == user["id"], Project.title == DEMO_TITLE):
-        return
+    if await Upload.exists().where(Upload.owner_id == user["id"], Upload.purpose == "demo"):
+        return  # seeded before: what the creator has done with it since is theirs
     actor = await accounts.actor_for_user(user["id"])
     if actor is None:
         return

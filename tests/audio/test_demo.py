@@ -21,3 +21,12 @@ async def test_demo_seed_is_idempotent_and_leaves_a_renderable_project(make_user
     assert [t["name"] for t in doc["tracks"]] == ["Drums", "Pad"]
     assert sum(len(t["clips"]) for t in doc["tracks"]) == 4
     assert doc["master"]["mastering"] == "streaming"
+
+
+async def test_a_renamed_demo_project_is_not_seeded_again(make_user, monkeypatch):
+    await make_demo_creator(make_user, monkeypatch)
+    await demo.seed()
+    await Project.update({Project.title: "Neon Nights"}, force=True)
+    await demo.seed()  # the next `cadenza dev` start
+    assert sorted(a["name"] for a in await Asset.select(Asset.name)) == ["Demo drums", "Demo pad"]
+    assert [p["title"] for p in await Project.select(Project.title)] == ["Neon Nights"]
