@@ -16,6 +16,9 @@ def format_limit(name: str, value: int, locale: str | None = None) -> str:
     if value == UNLIMITED:
         return t("billing.limits.unlimited", locale)
     if name == "storage_bytes":
+        # Below a gigabyte in megabytes: "8.2 MB" used says more than "0 GB".
+        if value < GB:
+            return t("billing.units.mb", locale, value=format_number(round(value / 1024**2, 1), locale))
         return t("billing.units.gb", locale, value=format_number(round(value / GB, 1), locale))
     if name == "export_max_sample_rate":
         return t("billing.units.khz", locale, value=format_number(value / 1000, locale))

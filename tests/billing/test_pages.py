@@ -73,6 +73,18 @@ async def test_billing_usage_change_and_cancel_pages_in_each_language(
     assert 'data-timing="IMMEDIATE"' in change and 'name="proration_date"' in change
 
 
+async def test_storage_under_a_gigabyte_shows_in_megabytes(client, make_user):
+    from backend.audio.tables import StorageUsage
+
+    user = await make_user("storage@example.com", locale="de")
+    await StorageUsage.insert(StorageUsage(user_id=user["id"], used_bytes=int(8.2 * 1024**2)))
+    await log_in(client, "storage@example.com")
+    usage = (await client.get("/billing/usage")).text
+    meter = usage[usage.index('data-testid="meter-storage_bytes"') :][:800]
+    assert "8,2 MB" in meter and "2 GB" in meter, meter  # used, then the Free plan's limit
+    assert "0 GB" not in meter
+
+
 async def test_the_payment_failed_banner_on_every_page(sandbox, client, make_user, workers):
     user = await make_user("banner@example.com", locale="ja")
     await subscribe(actor_of(user), "creator")
