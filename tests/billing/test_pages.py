@@ -37,6 +37,9 @@ async def test_the_pricing_page_in_each_language_and_its_currency(locale, sandbo
         f'data-testid="plan-{code}"' in page.text
         for code in ("free", "creator", "professional", "enterprise")
     )
+    # Each card names its limits as the language writes them (German nouns keep their capitals).
+    points = re.findall(r'<ul class="plan-points">(.*?)</ul>', page.text, re.S)
+    assert points and t("billing.limits.tracks_per_project.name", locale) in points[0]
 
 
 async def test_the_currency_switcher_and_the_htmx_fragment(sandbox, client):
