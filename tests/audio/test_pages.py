@@ -294,6 +294,11 @@ async def test_upload_without_javascript_then_the_row_updates_itself(client, mak
         await wait_for_job(job_id.group(1), within=60)
     row = await client.get(f"/library/assets/{asset_id}?wait=1", headers=HX)
     assert row.status_code == 200 and 'data-status="READY"' in row.text and "<html" not in row.text
+    # The finished row brings the storage gauge along (out of band), now counting the sound.
+    gauge = re.search(
+        r'<div class="meter-line" id="storage-meter"[^>]*hx-swap-oob="true">\s*<span>([^<]*)<', row.text
+    )
+    assert gauge and "Storage: 0 B" not in gauge.group(1) and " of " in gauge.group(1), row.text[-600:]
 
 
 async def _tone_asset(client) -> str:

@@ -165,8 +165,20 @@ async def library_upload(request: Request[Any, Any, Any]) -> Response[Any]:
 
 async def _asset_row(request: Request[Any, Any, Any], asset_id: str, status: int = 200) -> Response[Any]:
     data = await query(request, "LibraryAssetRow", {"id": asset_id})
+    return await _render_row(request, data, status)
+
+
+async def _render_row(
+    request: Request[Any, Any, Any], data: dict[str, Any], status: int = 200
+) -> Response[Any]:
+    """One library row, and the storage gauge out of band (the row's sound now counts there)."""
     return await render(
-        request, "audio/_asset_row.html", status=status, asset=data["asset"], wave_path=wave_path
+        request,
+        "audio/_asset_row.html",
+        status=status,
+        asset=data["asset"],
+        wave_path=wave_path,
+        storage=storage_meter(data["audioStorage"]),
     )
 
 
@@ -177,7 +189,7 @@ async def asset_row(request: Request[Any, Any, Any], asset_id: FromPath[str]) ->
         data = await query(request, "LibraryAssetRow", {"id": asset_id})
         if data["asset"]["status"] == "PROCESSING":
             return _no_content()
-        return await render(request, "audio/_asset_row.html", asset=data["asset"], wave_path=wave_path)
+        return await _render_row(request, data)
     return await _asset_row(request, asset_id)
 
 
