@@ -19,6 +19,7 @@ from backend.accounts import services as accounts
 from backend.core import clock, db, jobs
 from backend.core.actor import Actor
 from backend.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from backend.core.i18n import t
 from backend.core.ids import has_prefix, new_id
 from backend.core.pagination import Page, int_after, make_page, page_size
 from backend.core.storage import signed_url, storage
@@ -479,10 +480,17 @@ async def _check_plan(actor: Actor, model: dict[str, Any], bars: int, *, restyle
     await quota.check_bars(actor.user_id, bars)
 
 
+def _model_label(model: dict[str, Any], locale: str) -> str:
+    """A model's name for a default title: a genre's in the creator's language, else the model's own."""
+    if model["code"] in GENRES:
+        return t(f"intelligence.genres.{model['code']}", locale)
+    return str(model["name"] or model["code"])
+
+
 async def _create_output(actor: Actor, kind: str, checked: _Checked, extra: dict[str, Any]) -> dict[str, Any]:
     model = checked.model
     settings = {**checked.settings, **extra}
-    title = settings.pop("title") or f"{model['name'] or model['code']} · {settings['key']}"
+    title = settings.pop("title") or f"{_model_label(model, actor.locale)} · {settings['key']}"
     await quota.take_generation(actor.user_id)
     public_id = new_id("gen")
     try:

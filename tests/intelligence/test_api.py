@@ -82,6 +82,18 @@ async def test_bad_generation_settings_are_refused_in_the_users_language(
     assert await Output.count() == 0
 
 
+@pytest.mark.parametrize(("locale", "genre"), [("en", "Reel"), ("ja", "リール")])
+async def test_a_piece_without_a_title_is_named_for_its_genre_in_the_creators_language(
+    client, make_user, genre_models, locale, genre
+):
+    await make_user("ada@example.com", locale=locale)
+    await log_in(client, "ada@example.com")
+    body = await gql(client, GENERATE, {"input": {"genre": "reel", "bars": 8, "key": "D"}})
+    assert body["data"]["generateMusic"]["errors"] == []
+    titles = [o["title"] for o in await Output.select(Output.title)]
+    assert titles == [f"{genre} · D major"]
+
+
 async def test_free_plan_limits_show_upgrade_codes(client, make_user, genre_models):
     await make_user("ada@example.com")
     await log_in(client, "ada@example.com")
