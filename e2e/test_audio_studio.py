@@ -45,6 +45,7 @@ async def test_upload_build_sixteen_tracks_render_play_and_download_hires_flac(p
 
     # Two uploads, with progress, become ready assets with waveforms.
     await page.goto("/library")
+    storage_before = await page.get_by_test_id("storage-meter").inner_text()
     await page.get_by_test_id("upload-input").set_input_files(
         [
             {"name": "Bass hum.wav", "mimeType": "audio/wav", "buffer": _wav(45.0, 110.0)},
@@ -56,6 +57,12 @@ async def test_upload_build_sixteen_tracks_render_play_and_download_hires_flac(p
         row = page.locator("[data-testid=asset-row]", has_text=name)
         await row.and_(page.locator("[data-status=READY]")).wait_for()
         assert await row.get_by_test_id("asset-waveform").count() == 1
+    # Without a reload, the list's count and the storage gauge include the new sounds.
+    await page.wait_for_function(
+        """() => document.querySelector('#library caption').textContent.trim()
+                 === document.querySelectorAll('[data-testid=asset-row]').length + ' sounds'"""
+    )
+    assert await page.get_by_test_id("storage-meter").inner_text() != storage_before
 
     # A new project with sixteen tracks.
     await page.goto("/projects")

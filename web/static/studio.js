@@ -101,6 +101,12 @@
           });
         });
       });
-    }, Promise.resolve()).then(function () { input.value = ""; });
+    }, Promise.resolve()).then(function () {
+      input.value = "";
+      // Redraw the list from the server, so its count includes the new sounds.
+      if (window.htmx && rows && document.getElementById("library")) {
+        window.htmx.ajax("GET", window.location.href, { target: "#library", select: "#library", swap: "outerHTML" });
+      }
+    });
   });
 })();
