@@ -19,6 +19,7 @@ from litestar.utils.scope.state import ScopeState
 from backend.core import i18n
 from backend.core.actor import Actor
 from backend.core.settings import REPO_ROOT, get_settings
+from backend.intelligence.key_names import key_label
 from web import sessions
 from web.auth import authenticate
 from web.locale import negotiate
@@ -143,6 +144,7 @@ def environment() -> Environment:
         zip_names=lambda codes: [(c, i18n.LOCALE_NAMES[c]) for c in codes],
         zip_self=lambda values: [(v, v) for v in values],
         region_options=lambda regions: [(r, i18n.t(f"accounts.regions.{r}")) for r in regions],
+        key=lambda value: key_label(str(value), i18n.current_locale.get()),  # a musical key
     )
     return env
 

@@ -39,6 +39,7 @@ from backend.intelligence import (
 from backend.intelligence.arrange import PRESETS
 from backend.intelligence.catalogue import GENRES, OWNER, PUBLIC_DOMAIN, SOURCES
 from backend.intelligence.generate import Constraints, sample_tokens, to_piece
+from backend.intelligence.key_names import key_label, parse_key_in
 from backend.intelligence.markov import MarkovModel, tokens_of
 from backend.intelligence.originality import MAX_COPY, CopyIndex, build_index
 from backend.intelligence.piece import Piece, key_name, parse_key
@@ -440,7 +441,8 @@ async def _check_settings(
                 "intelligence.errors.bad_tempo", field="tempo", min=TEMPO_RANGE[0], max=TEMPO_RANGE[1]
             )
         )
-    parsed = parse_key(key or default_key)
+    # A key the creator typed may be written their language's way; the genre's default is English.
+    parsed = parse_key_in(key, actor.locale) if key else parse_key(default_key)
     if parsed is None:
         errors.append(DomainError("intelligence.errors.bad_key", field="key"))
     preset = preset or default_preset
@@ -490,7 +492,10 @@ def _model_label(model: dict[str, Any], locale: str) -> str:
 async def _create_output(actor: Actor, kind: str, checked: _Checked, extra: dict[str, Any]) -> dict[str, Any]:
     model = checked.model
     settings = {**checked.settings, **extra}
-    title = settings.pop("title") or f"{_model_label(model, actor.locale)} · {settings['key']}"
+    title = (
+        settings.pop("title")
+        or f"{_model_label(model, actor.locale)} · {key_label(settings['key'], actor.locale)}"
+    )
     await quota.take_generation(actor.user_id)
     public_id = new_id("gen")
     try:

@@ -4,6 +4,7 @@ and outputs are private to their owners; plan gates and the quota show upgrade p
 from __future__ import annotations
 
 import io
+import re
 
 import mido
 import pytest
@@ -82,16 +83,27 @@ async def test_bad_generation_settings_are_refused_in_the_users_language(
     assert await Output.count() == 0
 
 
-@pytest.mark.parametrize(("locale", "genre"), [("en", "Reel"), ("ja", "リール")])
-async def test_a_piece_without_a_title_is_named_for_its_genre_in_the_creators_language(
-    client, make_user, genre_models, locale, genre
+@pytest.mark.parametrize(
+    ("locale", "typed", "title"),
+    [
+        ("en", "F#m", "Reel · F# minor"),
+        ("de", "fis-Moll", "Reel · fis-Moll"),
+        ("ja", "嬰ヘ短調", "リール · 嬰ヘ短調"),
+    ],
+)
+async def test_keys_and_default_titles_speak_the_creators_language(
+    client, make_user, genre_models, locale, typed, title
 ):
     await make_user("ada@example.com", locale=locale)
     await log_in(client, "ada@example.com")
-    body = await gql(client, GENERATE, {"input": {"genre": "reel", "bars": 8, "key": "D"}})
+    body = await gql(client, GENERATE, {"input": {"genre": "reel", "bars": 8, "key": typed}})
     assert body["data"]["generateMusic"]["errors"] == []
-    titles = [o["title"] for o in await Output.select(Output.title)]
-    assert titles == [f"{genre} · D major"]
+    [output] = await Output.select(Output.title, Output.settings).output(load_json=True)
+    assert output["title"] == title, "named for the genre and key, as the creator writes them"
+    assert output["settings"]["key"] == "F# minor"  # stored one way for every reader
+    page = await client.get(f"/intelligence/outputs/{body['data']['generateMusic']['output']['id']}")
+    shown = title.split(" · ")[1]
+    assert re.search(rf"<dd>[^<]*{re.escape(shown)}[^<]*</dd>", page.text), "the settings line shows the key"
 
 
 async def test_free_plan_limits_show_upgrade_codes(client, make_user, genre_models):
