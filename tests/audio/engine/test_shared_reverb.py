@@ -22,7 +22,8 @@ COMP = {"type": "compressor", "params": {"threshold_db": -24, "ratio": 4}}
 EQ = {"type": "peak_eq", "params": {"cutoff_hz": 1500, "gain_db": 4, "q": 1.0}}
 
 # (gain dB, pan, effects, clips as (start, length, asset)): the hall is shared by four tracks with
-# four pans (two reverbs), the room by two tracks with one pan (one reverb); the rest keep their own.
+# four pans (two reverbs), the room by three tracks with two pans (two reverbs); the track whose
+# reverb is followed by an EQ keeps its own. One pan, one reverb: the metering test below.
 TRACKS = {
     "hall_a": (-3.0, -1.0, [COMP, EQ, HALL], [(0.0, 2.0, "a"), (44.0, 1.0, "a")]),  # a silent 42 s
     "hall_b": (0.0, -0.2, [HALL], [(0.5, 2.0, "b")]),
