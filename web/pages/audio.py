@@ -163,22 +163,20 @@ async def library_upload(request: Request[Any, Any, Any]) -> Response[Any]:
     return redirect(request.app.route_reverse("audio_library"))
 
 
-async def _asset_row(request: Request[Any, Any, Any], asset_id: str, status: int = 200) -> Response[Any]:
-    data = await query(request, "LibraryAssetRow", {"id": asset_id})
-    return await _render_row(request, data, status)
-
-
-async def _render_row(
-    request: Request[Any, Any, Any], data: dict[str, Any], status: int = 200
+async def _asset_row(
+    request: Request[Any, Any, Any], asset_id: str, status: int = 200, *, with_storage: bool = False
 ) -> Response[Any]:
-    """One library row, and the storage gauge out of band (the row's sound now counts there)."""
+    """One library row; ``with_storage`` adds the storage gauge out of band (a finished row's
+    sound now counts there)."""
+    data = await query(request, "LibraryAssetRow", {"id": asset_id, "withStorage": with_storage})
+    storage = storage_meter(data["audioStorage"]) if with_storage else None
     return await render(
         request,
         "audio/_asset_row.html",
         status=status,
         asset=data["asset"],
         wave_path=wave_path,
-        storage=storage_meter(data["audioStorage"]),
+        storage=storage,
     )
 
 
@@ -189,8 +187,7 @@ async def asset_row(request: Request[Any, Any, Any], asset_id: FromPath[str]) ->
         data = await query(request, "LibraryAssetRow", {"id": asset_id})
         if data["asset"]["status"] == "PROCESSING":
             return _no_content()
-        return await _render_row(request, data)
-    return await _asset_row(request, asset_id)
+    return await _asset_row(request, asset_id, with_storage=True)
 
 
 @post("/library/assets/{asset_id:str}/delete", name="audio_asset_delete")

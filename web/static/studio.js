@@ -87,14 +87,6 @@
             if (rows) {
               rows.insertAdjacentHTML("afterbegin", html);
               if (window.htmx) { window.htmx.process(rows.firstElementChild); }
-              // The answer also carries the storage gauge (out of band, for htmx): put it in place.
-              var extra = rows.querySelector(":scope > template");
-              if (extra) {
-                var gauge = extra.content.querySelector("#storage-meter");
-                var shown = document.getElementById("storage-meter");
-                if (gauge && shown) { gauge.removeAttribute("hx-swap-oob"); shown.replaceWith(gauge); }
-                extra.remove();
-              }
               var empty = document.querySelector("[data-testid=library-empty]");
               if (empty) { empty.remove(); }
             }
