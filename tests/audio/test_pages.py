@@ -14,6 +14,15 @@ from tests.fixtures import csrf_token, log_in
 HX = {"HX-Request": "true"}
 
 
+async def _htmx_op(client, project_id: str, token: str, base: int, **fields: str) -> httpx.Response:
+    """An operation posted as the studio page posts its forms (htmx)."""
+    return await client.post(
+        f"/projects/{project_id}/ops",
+        headers=HX,
+        data={"_csrf_token": token, "base_revision": str(base), **fields},
+    )
+
+
 async def _studio_with_content(client, user) -> dict:
     asset = await ready_asset(user["id"], name="Kick loop")
     project = await create_project(client, "Night drive")
@@ -141,16 +150,8 @@ async def test_the_studio_names_the_project_first_and_a_rename_shows_there_at_on
     assert crumb and crumb.group(1) == "Night drive"
     assert studio.text.index('data-testid="crumb-title"') < studio.text.index('data-testid="collab-slot"')
     token = await csrf_token(client, f"/projects/{ids['project']}")
-    renamed = await client.post(
-        f"/projects/{ids['project']}/ops",
-        headers=HX,
-        data={
-            "_csrf_token": token,
-            "base_revision": "4",
-            "op": "set_project",
-            "field": "title",
-            "value": "Day drive",
-        },
+    renamed = await _htmx_op(
+        client, ids["project"], token, 4, op="set_project", field="title", value="Day drive"
     )
     assert renamed.status_code == 200
     assert re.search(r'id="crumb-title"[^>]*hx-swap-oob="true">Day drive<', renamed.text), renamed.text[-600:]
@@ -161,47 +162,33 @@ async def test_htmx_change_returns_the_studio_and_a_stale_revision_shows_the_fre
     await log_in(client, "ada@example.com")
     ids = await _studio_with_content(client, user)
     token = await csrf_token(client, f"/projects/{ids['project']}")
-    url = f"/projects/{ids['project']}/ops"
-    ok = await client.post(
-        url,
-        headers=HX,
-        data={
-            "_csrf_token": token,
-            "base_revision": "4",
-            "op": "set_track",
-            "track_id": "trk_drums0000",
-            "field": "solo",
-            "value": "true",
-        },
+    ok = await _htmx_op(
+        client, ids["project"], token, 4, op="set_track", track_id="trk_drums0000", field="solo", value="true"
     )
     assert ok.status_code == 200 and 'data-revision="5"' in ok.text and "<html" not in ok.text
     assert 'id="render-freshness"' not in ok.text  # nothing rendered yet, so nothing to mark stale
-    stale = await client.post(
-        url,
-        headers=HX,
-        data={
-            "_csrf_token": token,
-            "base_revision": "4",
-            "op": "set_track",
-            "track_id": "trk_drums0000",
-            "field": "name",
-            "value": "Old view",
-        },
+    stale = await _htmx_op(
+        client,
+        ids["project"],
+        token,
+        4,
+        op="set_track",
+        track_id="trk_drums0000",
+        field="name",
+        value="Old view",
     )
     assert stale.status_code == 409
     assert 'data-testid="studio-notice"' in stale.text and 'data-revision="5"' in stale.text
     assert "Old view" not in stale.text
-    bad = await client.post(
-        url,
-        headers=HX,
-        data={
-            "_csrf_token": token,
-            "base_revision": "5",
-            "op": "set_track",
-            "track_id": "trk_drums0000",
-            "field": "gain_db",
-            "value": "loud",
-        },
+    bad = await _htmx_op(
+        client,
+        ids["project"],
+        token,
+        5,
+        op="set_track",
+        track_id="trk_drums0000",
+        field="gain_db",
+        value="loud",
     )
     assert bad.status_code == 422 and "Enter a number" in bad.text
 
@@ -354,17 +341,7 @@ async def test_render_and_export_from_the_studio_page(client, make_user, workers
     )
     assert 'data-current="true"' in done.text
     # An edit afterwards tells the mix panel (swapped out of band) that it is now outdated.
-    edited = await client.post(
-        f"/projects/{project['id']}/ops",
-        headers=HX,
-        data={
-            "_csrf_token": token,
-            "base_revision": "2",
-            "op": "set_master",
-            "field": "gain_db",
-            "value": "-2",
-        },
-    )
+    edited = await _htmx_op(client, project["id"], token, 2, op="set_master", field="gain_db", value="-2")
     assert edited.status_code == 200
     assert re.search(r'id="render-freshness"[^>]*data-current="false"[^>]*hx-swap-oob="true"', edited.text)
 
