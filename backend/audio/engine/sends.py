@@ -65,11 +65,11 @@ class SharedReverb:
         reverb = final_reverb(self.voices[0].track)
         assert reverb is not None
         self.rate = rate
-        self.dry = np.float32(2.0 * reverb.params["dry_level"])  # JUCE's dry scale factor is 2
+        dry = np.float32(2.0 * reverb.params["dry_level"])  # JUCE's dry scale factor is 2
         wet_only = {**reverb.params, "dry_level": 0.0}
         self.reverbs = [build_plugin("reverb", wet_only) for _ in range(_passes([v.track for v in voices]))]
         # Per voice: its dry output gain (fader × pan × the reverb's dry level).
-        self.dry_gains = [voice.out_gain * self.dry for voice in self.voices]
+        self.dry_gains = [voice.out_gain * dry for voice in self.voices]
         # One pan (a, b) for all: send Σ fader_i·m_i, and the return's sides are a·W_L and b·W_R.
         self.pan = self.voices[0].pan_gain
         self._ring_out = RingOut(effect_ring_seconds(reverb), rate)
